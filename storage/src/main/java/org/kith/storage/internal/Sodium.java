@@ -21,6 +21,6 @@ public final class Sodium {
 
   /** The raw native calls, for hot paths where Lazysodium's helpers would copy or hex-encode. */
   public static SodiumJava raw() {
-    return (SodiumJava) LAZY.getSodium();
+    return LAZY.getSodium();
   }
 }
