@@ -249,6 +249,14 @@ class VaultContractTest {
   }
 
   @Test
+  void userVisibleWrites_areSynced() throws Exception {
+    try (Vault v = TestVaults.create(tmp.resolve("v"))) {
+      assertTrue(v.syncWrite().sync(), "put, delete and batch commit must fsync the WAL");
+      assertFalse(v.syncWrite().disableWAL());
+    }
+  }
+
+  @Test
   void storeNames_areTheLowercaseConstants() {
     assertEquals("peer_records", Store.PEER_RECORDS.cfName());
     assertEquals("notes", Store.NOTES.cfName());

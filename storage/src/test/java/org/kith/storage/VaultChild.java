@@ -1,0 +1,81 @@
+package org.kith.storage;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.kith.storage.internal.Hex;
+
+/**
+ * A child JVM for tests that need a second process. Modes:
+ *
+ * <ul>
+ *   <li>{@code hold DIR PASS}: open the vault, print {@code OPEN}, hold it until stdin closes;
+ *   <li>{@code open DIR PASS}: try to open, print {@code OK} or the exception's simple class name;
+ *   <li>{@code write DIR PASS RUN}: open, then forever add note-like values and print {@code ACK <hex key> <n> .} after
+ *       each put or batch commit has returned (the parent SIGKILLs it).
+ * </ul>
+ */
+public final class VaultChild {
+  private VaultChild() {}
+
+  static byte[] noteValue(String run, long n) {
+    return ("note " + n + " of run " + run + ": the community fridge on Elm Street needs a new seal; "
+            + "bring tools on Saturday. " + "x".repeat((int) (n % 97)))
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] vectorValue(String run, long n) {
+    return ("vector " + n + " of run " + run).getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static void main(String[] args) throws Exception {
+    String mode = args[0];
+    Path dir = Path.of(args[1]);
+    char[] pass = args[2].toCharArray();
+    PrintStream out = System.out;
+    switch (mode) {
+      case "hold" -> {
+        try (Vault v = Vault.open(dir, pass)) {
+          out.println("OPEN");
+          out.flush();
+          BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+          while (in.readLine() != null) {
+            // Hold the vault until the parent closes our stdin.
+          }
+        }
+      }
+      case "open" -> {
+        try (Vault v = Vault.open(dir, pass)) {
+          out.println("OK");
+        } catch (VaultException e) {
+          out.println(e.getClass().getSimpleName());
+        }
+        out.flush();
+      }
+      case "write" -> {
+        String run = args[3];
+        try (Vault v = Vault.open(dir, pass)) {
+          out.println("READY");
+          out.flush();
+          for (long n = 0; ; n++) {
+            byte[] id = Vault.randomId();
+            if (n % 2 == 0) {
+              v.put(Store.NOTES, id, noteValue(run, n));
+            } else {
+              try (Batch b = v.batch()) {
+                b.put(Store.NOTES, id, noteValue(run, n)).put(Store.VECTORS, id, vectorValue(run, n)).commit();
+              }
+            }
+            // One write per line so a kill cannot leave half a line that looks complete.
+            byte[] line = ("ACK " + Hex.encode(id) + " " + n + " .\n").getBytes(StandardCharsets.US_ASCII);
+            out.write(line, 0, line.length);
+            out.flush();
+          }
+        }
+      }
+      default -> throw new IllegalArgumentException("unknown mode: " + mode);
+    }
+  }
+}
