@@ -1,10 +1,166 @@
 package org.kith.node.cli;
 
-/** Placeholder entry point; replaced by the picocli command tree. */
-public final class Kith {
-  private Kith() {}
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import org.kith.node.Home;
+import org.kith.node.KithException;
+import org.kith.node.PersonalNode;
+import org.kith.node.model.MiniLmEmbedder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
+/** The {@code kith} command: one person's node, from the terminal. */
+@Command(
+    name = "kith",
+    mixinStandardHelpOptions = true,
+    versionProvider = Kith.Version.class,
+    usageHelpAutoWidth = true,
+    description = {
+      "Kith: your notes in an encrypted vault on your own disk, found again by meaning with a small model",
+      "that runs on your own CPU, and shared only with neighbours you pair with.",
+      ""
+    },
+    footer = {
+      "",
+      "The passphrase comes from KITH_PASSPHRASE, --passphrase-file, or a prompt.",
+      "Home folder: --home, else KITH_HOME, else ~/.kith.",
+      "Exit codes: 0 ok, 1 bad input or refused, 2 usage, 3 vault locked or wrong passphrase, 4 peers unreachable.",
+      "Start with:  kith init --name YOURNAME   then   kith note add \"...\"   and   kith search \"...\""
+    },
+    subcommands = {
+      NodeCommands.Init.class,
+      NodeCommands.Id.class,
+      NodeCommands.Status.class,
+      NoteCommands.class,
+      NoteCommands.Search.class,
+      VaultCommands.Passphrase.class,
+      VaultCommands.Backup.class,
+      VaultCommands.Restore.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Kith implements Runnable {
+  /** Per-invocation state; the CLI runs one command per process (or per call in tests). */
+  static final class Context {
+    Path home;
+    boolean json;
+    Path passphraseFile;
+    Map<String, String> env = Map.of();
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    boolean interactive;
+    PersonalNode.EmbedderSource embedders = MiniLmEmbedder::load;
+    Clock clock = Clock.systemUTC();
+
+    Home resolveHome() {
+      return Home.resolve(home, env);
+    }
+
+    Terminal terminal() {
+      return new Terminal(out, err, json, interactive);
+    }
+
+    char[] passphrase(String prompt, boolean confirm) throws KithException {
+      return Passphrases.read(env, passphraseFile, prompt, confirm);
+    }
+
+    PersonalNode openNode() throws KithException {
+      Home h = resolveHome();
+      char[] pass = passphrase("Passphrase for " + h.dir(), false);
+      try {
+        return PersonalNode.open(h, pass, embedders, clock);
+      } finally {
+        java.util.Arrays.fill(pass, '\0');
+      }
+    }
+  }
+
+  static Context ctx = new Context();
+
+  @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,
+      description = "Kith home folder (default: $KITH_HOME or ~/.kith).")
+  void setHome(Path home) {
+    ctx.home = home;
+  }
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "Machine-readable JSON output.")
+  void setJson(boolean json) {
+    ctx.json = json;
+  }
+
+  @Option(names = "--passphrase-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "Read the vault passphrase from the first line of FILE.")
+  void setPassphraseFile(Path file) {
+    ctx.passphraseFile = file;
+  }
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(ctx.out);
+  }
+
+  /** Entry point for the launcher. DJL reads these before it loads; it must never phone home. */
   public static void main(String[] args) {
-    System.out.println("kith");
+    System.setProperty("ai.djl.offline", "true");
+    System.setProperty("OPT_OUT_TRACKING", "true");
+    int code = run(args, System.getenv(), System.out, System.err, System.console() != null);
+    System.out.flush();
+    System.exit(code);
+  }
+
+  /** Runs one command; returns the exit code. Tests call this in-process with their own env and streams. */
+  public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, boolean interactive) {
+    return run(args, env, out, err, interactive, null);
+  }
+
+  public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, boolean interactive,
+      PersonalNode.EmbedderSource embedders) {
+    Context c = new Context();
+    c.env = env;
+    c.out = out;
+    c.err = err;
+    c.interactive = interactive;
+    if (embedders != null) {
+      c.embedders = embedders;
+    }
+    ctx = c;
+    CommandLine cl = new CommandLine(new Kith());
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
+      if (ex instanceof KithException ke) {
+        ctx.terminal().error(ke.getMessage());
+        if (ctx.json) {
+          com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+          o.addProperty("error", ke.getMessage());
+          o.addProperty("exitCode", ke.exitCode());
+          out.println(o);
+        }
+        return ke.exitCode();
+      }
+      throw ex;
+    });
+    cl.setParameterExceptionHandler((ex, a) -> {
+      CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+      err.println("kith: " + ex.getMessage());
+      err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+      return KithException.USAGE;
+    });
+    return cl.execute(args);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Kith.class.getPackage().getImplementationVersion();
+      return new String[] {"kith " + (v == null ? "development build" : v) + " (protocol 1, vault format 1)"};
+    }
   }
 }
