@@ -13,6 +13,7 @@ public final class Bench {
   static List<Benchmark> all() {
     List<Benchmark> list = new ArrayList<>();
     // Each benchmark registers itself here.
+    list.add(new org.kith.bench.record.RecordBenchmark());
     return list;
   }
 

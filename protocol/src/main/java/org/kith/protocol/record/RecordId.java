@@ -28,13 +28,10 @@ public final class RecordId {
 
   /** The id of {@code record}. Meaningful only once the record has verified. */
   public static RecordId of(SignedRecord record) {
-    return ofBody(record.getBody().toByteArray());
-  }
-
-  static RecordId ofBody(byte[] body) {
-    byte[] input = new byte[DOMAIN.length + body.length];
+    ByteString body = record.getBody();
+    byte[] input = new byte[DOMAIN.length + body.size()];
     System.arraycopy(DOMAIN, 0, input, 0, DOMAIN.length);
-    System.arraycopy(body, 0, input, DOMAIN.length, body.length);
+    body.copyTo(input, DOMAIN.length);
     byte[] out = new byte[BYTES];
     if (Sodium.raw().crypto_generichash(out, BYTES, input, input.length, null, 0) != 0) {
       throw new IllegalStateException("crypto_generichash failed");

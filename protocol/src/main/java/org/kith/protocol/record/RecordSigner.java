@@ -1,8 +1,11 @@
 package org.kith.protocol.record;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
-import java.security.MessageDigest;
-import java.util.Arrays;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.kith.protocol.Limits;
 import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.SignedRecord;
@@ -24,26 +27,35 @@ public final class RecordSigner {
       throw new IllegalArgumentException(
           "secret key must be 64 bytes: " + (secretKey64 == null ? "null" : secretKey64.length));
     }
-    byte[] publicHalf = Arrays.copyOfRange(secretKey64, 32, 64);
-    if (!MessageDigest.isEqual(publicHalf, record.getAuthor().toByteArray())) {
+    if (!record.getAuthor().equals(ByteString.copyFrom(secretKey64, 32, 32))) {
       throw new IllegalArgumentException("record author is not the signing key's public key");
     }
-    byte[] body = record.toByteArray();
     try {
       RecordVerifier.checkFields(record);
     } catch (RecordException e) {
       throw new IllegalArgumentException("record would not verify: " + e.getMessage(), e);
     }
-    if (body.length > org.kith.protocol.Limits.MAX_RECORD_BYTES) {
-      throw new IllegalArgumentException("record body of " + body.length + " bytes exceeds MAX_RECORD_BYTES");
+    int size = record.getSerializedSize();
+    if (size > Limits.MAX_RECORD_BYTES) {
+      throw new IllegalArgumentException("record body of " + size + " bytes exceeds MAX_RECORD_BYTES");
     }
-    byte[] message = RecordVerifier.signedMessage(body);
+    // Serialize once, straight behind the domain prefix: the signed message and the body share one array.
+    byte[] message = new byte[RecordVerifier.DOMAIN.length + size];
+    System.arraycopy(RecordVerifier.DOMAIN, 0, message, 0, RecordVerifier.DOMAIN.length);
+    CodedOutputStream out = CodedOutputStream.newInstance(message, RecordVerifier.DOMAIN.length, size);
+    try {
+      record.writeTo(out);
+      out.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException("record buffer sized wrongly", e);
+    }
     byte[] signature = new byte[RecordVerifier.SIGNATURE_BYTES];
     if (Sodium.raw().crypto_sign_detached(signature, null, message, message.length, secretKey64) != 0) {
       throw new IllegalStateException("crypto_sign_detached failed");
     }
+    // Both arrays are ours and never written again, so wrapping them without a copy is safe.
     return SignedRecord.newBuilder()
-        .setBody(UnsafeByteOperations.unsafeWrap(body)) // body is ours and never written again
+        .setBody(UnsafeByteOperations.unsafeWrap(message, RecordVerifier.DOMAIN.length, size))
         .setSignature(UnsafeByteOperations.unsafeWrap(signature))
         .build();
   }

@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.kith.protocol.Limits;
 import org.kith.protocol.Sodium;
@@ -61,19 +62,21 @@ public final class RecordVerifier {
           RecordException.Reason.TOO_LARGE,
           "body of " + bodyBytes.size() + " bytes exceeds MAX_RECORD_BYTES " + Limits.MAX_RECORD_BYTES);
     }
-    byte[] body = bodyBytes.toByteArray();
-    if (body.length < AUTHOR_OFFSET + AUTHOR_BYTES || body[0] != 0x0A || body[1] != 0x20) {
+    int n = bodyBytes.size();
+    if (n < AUTHOR_OFFSET + AUTHOR_BYTES || bodyBytes.byteAt(0) != 0x0A || bodyBytes.byteAt(1) != 0x20) {
       throw new RecordException(
           RecordException.Reason.MALFORMED, "body does not start with a 32-byte author field");
     }
-    byte[] author = new byte[AUTHOR_BYTES];
-    System.arraycopy(body, AUTHOR_OFFSET, author, 0, AUTHOR_BYTES);
-    byte[] message = signedMessage(body);
+    byte[] message = new byte[DOMAIN.length + n];
+    System.arraycopy(DOMAIN, 0, message, 0, DOMAIN.length);
+    bodyBytes.copyTo(message, DOMAIN.length);
+    int authorAt = DOMAIN.length + AUTHOR_OFFSET;
+    byte[] author = Arrays.copyOfRange(message, authorAt, authorAt + AUTHOR_BYTES);
     if (Sodium.raw().crypto_sign_verify_detached(signature, message, message.length, author) != 0) {
       throw new RecordException(RecordException.Reason.BAD_SIGNATURE, "signature does not verify");
     }
 
-    Record record = parse(Record.parser(), body, "body");
+    Record record = parse(Record.parser(), bodyBytes.newCodedInput(), "body");
     // A repeated field 1 later in the body would replace the author on parsing; the signer's key must be
     // the author the rest of the system sees.
     if (!record.getAuthor().equals(ByteString.copyFrom(author))) {
@@ -81,7 +84,7 @@ public final class RecordVerifier {
     }
     MessageLite content = checkFields(record);
     checkTimes(record, nowMs);
-    return new VerifiedRecord(RecordId.ofBody(body), signed, record, content);
+    return new VerifiedRecord(RecordId.of(signed), signed, record, content);
   }
 
   static byte[] signedMessage(byte[] body) {
@@ -125,22 +128,22 @@ public final class RecordVerifier {
       throw new RecordException(
           RecordException.Reason.BAD_LIFETIME, "lifetime exceeds " + Limits.MAX_RECORD_LIFETIME_MS + " ms");
     }
-    byte[] content = record.getContent().toByteArray();
+    ByteString content = record.getContent();
     switch (kind) {
       case NOTE:
-        return checkNote(parse(NoteContent.parser(), content, "note content"));
+        return checkNote(parse(NoteContent.parser(), content.newCodedInput(), "note content"));
       case OFFER:
-        OfferContent offer = parse(OfferContent.parser(), content, "offer content");
+        OfferContent offer = parse(OfferContent.parser(), content.newCodedInput(), "offer content");
         checkText(offer.getText(), MAX_OFFER_TEXT_BYTES, "offer text");
         return offer;
       case NEED:
-        NeedContent need = parse(NeedContent.parser(), content, "need content");
+        NeedContent need = parse(NeedContent.parser(), content.newCodedInput(), "need content");
         checkText(need.getText(), MAX_OFFER_TEXT_BYTES, "need text");
         return need;
       case PROFILE:
-        return checkProfile(parse(ProfileContent.parser(), content, "profile content"));
+        return checkProfile(parse(ProfileContent.parser(), content.newCodedInput(), "profile content"));
       case RETRACT:
-        Retract retract = parse(Retract.parser(), content, "retract content");
+        Retract retract = parse(Retract.parser(), content.newCodedInput(), "retract content");
         if (retract.getRecordId().size() != RecordId.BYTES) {
           throw malformed("retracted record id of " + retract.getRecordId().size() + " bytes");
         }
@@ -204,14 +207,28 @@ public final class RecordVerifier {
     }
   }
 
-  private static int utf8Length(String s) {
-    // Strings came from parsed bytes already checked as UTF-8 (proto3), so this is their wire length.
-    return s.getBytes(StandardCharsets.UTF_8).length;
+  /** UTF-8 length without encoding; the strings came from bytes the proto3 parser checked as UTF-8. */
+  static int utf8Length(CharSequence s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
-  private static <T extends MessageLite> T parse(Parser<T> parser, byte[] bytes, String what)
+  private static <T extends MessageLite> T parse(Parser<T> parser, CodedInputStream in, String what)
       throws RecordException {
-    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    // Explicit limits rather than protobuf's defaults, so a library upgrade cannot widen what a peer may send.
     in.setRecursionLimit(Limits.MAX_PARSE_DEPTH);
     in.setSizeLimit(Limits.MAX_RECORD_BYTES);
     try {
