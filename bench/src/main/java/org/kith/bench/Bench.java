@@ -14,6 +14,7 @@ public final class Bench {
     List<Benchmark> list = new ArrayList<>();
     // Each benchmark registers itself here.
     list.add(new org.kith.bench.record.RecordBenchmark());
+    list.addAll(org.kith.bench.transport.TransportBenchmarks.all());
     return list;
   }
 
