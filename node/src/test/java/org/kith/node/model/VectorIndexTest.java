@@ -112,12 +112,12 @@ class VectorIndexTest {
     assertEquals(1f, self.get(0).score(), EPS);
   }
 
-  @Property(tries = 50)
+  @Property(tries = 200)
   void randomPutsAndRemoves_matchBruteForce(
       @ForAll long seed, @ForAll @IntRange(min = 1, max = 40) int dim, @ForAll @IntRange(min = 0, max = 300) int ops,
-      @ForAll @IntRange(min = 0, max = 50) int k) {
+      @ForAll @IntRange(min = 0, max = 50) int k, @ForAll boolean twoStage) {
     Random rnd = new Random(seed);
-    VectorIndex index = new VectorIndex(dim);
+    VectorIndex index = new VectorIndex(dim, twoStage ? 0 : Integer.MAX_VALUE);
     Map<ByteBuffer, float[]> model = new LinkedHashMap<>();
     for (int i = 0; i < ops; i++) {
       int key = rnd.nextInt(60);
@@ -136,6 +136,58 @@ class VectorIndexTest {
     }
     float[] q = randomVector(rnd, dim);
     assertTopK(model, q, k, index.topK(q, k));
+  }
+
+  @Test
+  void twoStage_isExact_onClusteredVectors() {
+    // Near-duplicates crowd the scores together, so the prefilter's bound decides many rows.
+    Random rnd = new Random(3);
+    int dim = 384;
+    VectorIndex index = new VectorIndex(dim, 0);
+    Map<ByteBuffer, float[]> model = new LinkedHashMap<>();
+    float[][] centres = new float[5][];
+    for (int c = 0; c < centres.length; c++) {
+      centres[c] = randomVector(rnd, dim);
+    }
+    for (int i = 0; i < 3000; i++) {
+      float[] v = centres[i % centres.length].clone();
+      for (int j = 0; j < dim; j++) {
+        v[j] += (float) (rnd.nextGaussian() * (i % 3 == 0 ? 0.001 : 0.05));
+      }
+      if (i % 7 == 0) {
+        v = centres[0].clone();
+      }
+      index.put(id(i), v);
+      model.put(ByteBuffer.wrap(id(i)), v);
+    }
+    for (int t = 0; t < 10; t++) {
+      float[] q = t % 2 == 0 ? centres[t % centres.length].clone() : randomVector(rnd, dim);
+      q[t] += 0.01f;
+      for (int k : new int[] {1, 10, 500}) {
+        assertTopK(model, q, k, index.topK(q, k));
+      }
+    }
+  }
+
+  @Test
+  void twoStage_andPlainScan_returnTheSameHits() {
+    Random rnd = new Random(11);
+    int dim = 384;
+    VectorIndex plain = new VectorIndex(dim, Integer.MAX_VALUE);
+    VectorIndex twoStage = new VectorIndex(dim, 0);
+    for (int i = 0; i < 6000; i++) {
+      float[] v = randomVector(rnd, dim);
+      plain.put(id(i), v);
+      twoStage.put(id(i), v);
+    }
+    for (int i = 0; i < 6000; i += 3) {
+      plain.remove(id(i));
+      twoStage.remove(id(i));
+    }
+    for (int t = 0; t < 20; t++) {
+      float[] q = randomVector(rnd, dim);
+      assertEquals(plain.topK(q, 10), twoStage.topK(q, 10));
+    }
   }
 
   @Test
