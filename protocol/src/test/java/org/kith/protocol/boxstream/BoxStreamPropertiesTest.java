@@ -15,7 +15,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
-class BoxStreamProperties {
+class BoxStreamPropertiesTest {
   private static final byte[] KEY = BoxStreamTest.filled(32, 5);
   private static final byte[] NONCE = BoxStreamTest.filled(24, 6);
 
