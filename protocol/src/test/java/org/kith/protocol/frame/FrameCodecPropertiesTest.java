@@ -16,7 +16,8 @@ import org.kith.protocol.proto.Frame;
 import org.kith.protocol.proto.FrameType;
 import org.kith.protocol.proto.Hello;
 
-class FrameCodecProperties {
+/** jqwik properties; the name ends in Test so surefire runs it by default. */
+class FrameCodecPropertiesTest {
 
   @Property(tries = 2000)
   void decode_randomBytes_onlyEverThrowsFrameException(@ForAll @Size(max = 4096) byte[] bytes,
