@@ -13,6 +13,7 @@ public final class Bench {
   static List<Benchmark> all() {
     List<Benchmark> list = new ArrayList<>();
     // Each benchmark registers itself here.
+    list.add(new org.kith.bench.vault.VaultBenchmark());
     list.add(new org.kith.bench.record.RecordBenchmark());
     list.addAll(List.of(new org.kith.bench.model.EmbedBenchmark(), new org.kith.bench.model.SearchBenchmark()));
     list.addAll(org.kith.bench.transport.TransportBenchmarks.all());
