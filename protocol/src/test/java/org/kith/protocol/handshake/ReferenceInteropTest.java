@@ -299,11 +299,15 @@ class ReferenceInteropTest {
       reader.start();
     }
 
-    static Node start(String... args) throws IOException {
+    static Node start(String... args) {
       List<String> cmd = new ArrayList<>(List.of("node", "shs.js"));
       cmd.addAll(List.of(args));
-      return new Node(new ProcessBuilder(cmd).directory(jsDir.toFile())
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+      try {
+        return new Node(new ProcessBuilder(cmd).directory(jsDir.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+      } catch (IOException e) {
+        throw new IllegalStateException("the interop tests need Node.js 20 (node) on the PATH", e);
+      }
     }
 
     String next() throws InterruptedException {

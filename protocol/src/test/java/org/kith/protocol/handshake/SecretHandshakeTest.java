@@ -133,12 +133,26 @@ class SecretHandshakeTest {
     }
   }
 
-  @Test
-  void receive_wrongLength_isMalformed() {
-    for (int len : new int[] {0, 63, 65}) {
+  /** Each message cut to every shorter length, and one byte too long: the receiver rejects it as malformed. */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3, 4})
+  void receive_messageOfWrongLength_isMalformed(int message) throws Exception {
+    int length = message <= 2 ? 64 : message == 3 ? 112 : 80;
+    for (int len = 0; len <= length + 1; len++) {
+      if (len == length) {
+        continue;
+      }
+      SecretHandshake c = SecretHandshake.client(NetworkKey.KITH_V1, CLIENT, SERVER.publicKey());
       SecretHandshake s = SecretHandshake.server(NetworkKey.KITH_V1, SERVER, k -> true);
-      HandshakeException e = assertThrows(HandshakeException.class, () -> s.receive(new byte[len]));
+      SecretHandshake[] receivers = {s, c, s, c};
+      SecretHandshake[] senders = {c, s, c, s};
+      for (int m = 1; m < message; m++) {
+        receivers[m - 1].receive(senders[m - 1].nextMessage());
+      }
+      byte[] wrong = Arrays.copyOf(senders[message - 1].nextMessage(), len);
+      HandshakeException e = assertThrows(HandshakeException.class, () -> receivers[message - 1].receive(wrong));
       assertEquals(Reason.MALFORMED_MESSAGE, e.reason());
+      assertEquals(message, e.message());
     }
   }
 
