@@ -30,6 +30,7 @@ public final class VaultChild {
     return ("vector " + n + " of run " + run).getBytes(StandardCharsets.UTF_8);
   }
 
+  @SuppressWarnings("try") // the open Vault is held, not used: that is the point of "hold" and "open"
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     Path dir = Path.of(args[1]);
