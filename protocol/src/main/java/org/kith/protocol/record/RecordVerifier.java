@@ -79,7 +79,7 @@ public final class RecordVerifier {
     Record record = parse(Record.parser(), bodyBytes.newCodedInput(), "body");
     // A repeated field 1 later in the body would replace the author on parsing; the signer's key must be
     // the author the rest of the system sees.
-    if (!record.getAuthor().equals(ByteString.copyFrom(author))) {
+    if (!record.getAuthor().equals(bodyBytes.substring(AUTHOR_OFFSET, AUTHOR_OFFSET + AUTHOR_BYTES))) {
       throw new RecordException(RecordException.Reason.MALFORMED, "body repeats its author field");
     }
     MessageLite content = checkFields(record);
@@ -231,6 +231,8 @@ public final class RecordVerifier {
     // Explicit limits rather than protobuf's defaults, so a library upgrade cannot widen what a peer may send.
     in.setRecursionLimit(Limits.MAX_PARSE_DEPTH);
     in.setSizeLimit(Limits.MAX_RECORD_BYTES);
+    // Bytes fields become views of the received body instead of copies; the body is an immutable ByteString.
+    in.enableAliasing(true);
     try {
       T message = parser.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());
       in.checkLastTagWas(0);
