@@ -24,14 +24,14 @@ public final class EmbedBenchmark implements Benchmark {
 
   @Override
   public void run(boolean quick, Report report) throws Exception {
-    int rounds = quick ? 7 : 21;
-    int perRound = quick ? 2 * BATCH : 8 * BATCH;
-    int singles = quick ? 24 : 96;
+    int rounds = quick ? 5 : 21;
+    int perRound = quick ? BATCH : 8 * BATCH;
+    int singles = quick ? 16 : 96;
     List<String> corpus = sentences(new Random(20261126L), perRound);
     Path cache = scratch().resolve("kith-model-cache");
     try (MiniLmEmbedder djl = MiniLmEmbedder.load(cache);
         OrtBaseline ort = new OrtBaseline(cache.resolve("model"))) {
-      for (int i = 0; i < 2; i++) {
+      for (int i = 0; i < (quick ? 1 : 3); i++) {
         djl.embedBatch(corpus);
         ort.embedBatch(corpus);
       }

@@ -10,7 +10,8 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,42 +36,44 @@ final class OrtBaseline implements AutoCloseable {
     typeIds = session.getInputNames().contains("token_type_ids");
   }
 
+  /** The same steps as {@code MiniLmEmbedder.embedBatch}: tokenize, sort by length, pad, run, pool. */
   List<float[]> embedBatch(List<String> texts) throws OrtException {
-    List<float[]> out = new ArrayList<>(texts.size());
-    for (int from = 0; from < texts.size(); from += MiniLmEmbedder.MAX_BATCH) {
-      List<String> chunk = texts.subList(from, Math.min(texts.size(), from + MiniLmEmbedder.MAX_BATCH));
-      for (float[] v : run(chunk.toArray(new String[0]))) {
-        out.add(v);
+    int n = texts.size();
+    Encoding[] enc = tokenizer.batchEncode(texts.toArray(new String[0]));
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingInt(i -> enc[i].getIds().length));
+    float[][] out = new float[n][];
+    for (int from = 0; from < n; from += MiniLmEmbedder.MAX_BATCH) {
+      int to = Math.min(n, from + MiniLmEmbedder.MAX_BATCH);
+      Encoding[] batch = new Encoding[to - from];
+      for (int i = from; i < to; i++) {
+        batch[i - from] = enc[order[i]];
+      }
+      float[][] vectors = run(MiniLmEmbedder.TokenBatch.of(batch));
+      for (int i = from; i < to; i++) {
+        out[order[i]] = vectors[i - from];
       }
     }
-    return out;
+    return List.of(out);
   }
 
-  private float[][] run(String[] texts) throws OrtException {
-    Encoding[] enc = tokenizer.batchEncode(texts);
-    int batch = enc.length;
-    int seqLen = enc[0].getIds().length;
-    long[] ids = new long[batch * seqLen];
-    long[] mask = new long[batch * seqLen];
-    long[] types = new long[batch * seqLen];
-    for (int b = 0; b < batch; b++) {
-      System.arraycopy(enc[b].getIds(), 0, ids, b * seqLen, seqLen);
-      System.arraycopy(enc[b].getAttentionMask(), 0, mask, b * seqLen, seqLen);
-      System.arraycopy(enc[b].getTypeIds(), 0, types, b * seqLen, seqLen);
-    }
-    long[] shape = {batch, seqLen};
+  private float[][] run(MiniLmEmbedder.TokenBatch b) throws OrtException {
+    long[] shape = {b.batch(), b.seqLen()};
     Map<String, OnnxTensor> inputs = new HashMap<>();
     try {
-      inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
-      inputs.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
+      inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(b.ids()), shape));
+      inputs.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(b.mask()), shape));
       if (typeIds) {
-        inputs.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape));
+        inputs.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(b.typeIds()), shape));
       }
       try (OrtSession.Result r = session.run(inputs)) {
         FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
         float[] hidden = new float[fb.remaining()];
         fb.get(hidden);
-        return Pooling.meanPoolNormalized(hidden, mask, batch, seqLen, MiniLmEmbedder.DIMENSIONS);
+        return Pooling.meanPoolNormalized(hidden, b.mask(), b.batch(), b.seqLen(), MiniLmEmbedder.DIMENSIONS);
       }
     } finally {
       for (OnnxTensor t : inputs.values()) {

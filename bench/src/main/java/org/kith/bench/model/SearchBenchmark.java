@@ -24,8 +24,8 @@ public final class SearchBenchmark implements Benchmark {
     for (int i = 0; i < N; i++) {
       index.put(ByteBuffer.allocate(16).putLong(rnd.nextLong()).putInt(i).array(), gaussian(rnd));
     }
-    int warmup = quick ? 100 : 300;
-    int measured = quick ? 400 : 2000;
+    int warmup = quick ? 60 : 300;
+    int measured = quick ? 200 : 2000;
     for (int i = 0; i < warmup; i++) {
       index.topK(gaussian(rnd), K);
     }
