@@ -1,0 +1,342 @@
+package org.kith.node.net;
+
+import com.google.protobuf.Empty;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.kith.protocol.Limits;
+import org.kith.protocol.boxstream.BoxStreamException;
+import org.kith.protocol.frame.FrameCodec;
+import org.kith.protocol.frame.FrameException;
+import org.kith.protocol.frame.Messages;
+import org.kith.protocol.handshake.HandshakeException;
+import org.kith.protocol.proto.ErrorCode;
+import org.kith.protocol.proto.Frame;
+import org.kith.protocol.proto.FrameType;
+import org.kith.protocol.proto.Hello;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Last in the pipeline: turns a completed handshake into a {@link PeerConnection}, exchanges HELLO, answers
+ * PING, matches responses to requests, and hands requests to the node's {@link RequestHandler} after the
+ * rate limit, the in-flight limit and {@link Admission#allow}. A peer that breaks the framing gets an ERROR
+ * and is disconnected. Runs on the channel's event loop only.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+  private final Transport transport;
+  private final boolean inbound;
+  private final CompletableFuture<PeerConnection> connectFuture; // null for inbound connections
+  private final Set<Long> inFlight = new HashSet<>();
+  private PeerConnection conn;
+  private boolean helloSeen;
+  private Throwable handshakeFailure;
+
+  ConnectionHandler(Transport transport, boolean inbound, CompletableFuture<PeerConnection> connectFuture) {
+    this.transport = transport;
+    this.inbound = inbound;
+    this.connectFuture = connectFuture;
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ShsHandler.Completed completed) {
+      onHandshake(ctx, completed);
+    } else if (evt instanceof IdleStateEvent idle) {
+      onIdle(ctx, idle);
+    } else if (evt == BoxStreamCodec.GOODBYE) {
+      LOG.debug("{} said goodbye", conn);
+    }
+  }
+
+  private void onHandshake(ChannelHandlerContext ctx, ShsHandler.Completed completed) {
+    TransportConfig config = transport.config();
+    conn = new PeerConnection(ctx.channel(), completed.remote(), inbound, config.requestTimeout());
+    LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
+    Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION).build();
+    ctx.writeAndFlush(FrameCodec.frame(FrameType.HELLO, 0, hello));
+    transport.register(conn, connectFuture);
+  }
+
+  private void onIdle(ChannelHandlerContext ctx, IdleStateEvent idle) {
+    if (conn == null) {
+      return; // the handshake timeout covers this phase
+    }
+    if (idle.state() == IdleState.READER_IDLE) {
+      LOG.debug("{} silent for {}: closing", conn, transport.config().idleTimeout());
+      ctx.channel().close();
+    } else if (idle.state() == IdleState.ALL_IDLE) {
+      // The PONG (or its absence, through the reader-idle timeout) is all that matters.
+      conn.request(FrameType.PING, Empty.getDefaultInstance()).whenComplete((f, e) -> {});
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof Frame frame)) {
+      io.netty.util.ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (conn == null) {
+      return; // cannot happen: frames only flow after the handshake
+    }
+    conn.touch();
+    FrameType type = frame.getHeader().getType();
+    long id = frame.getHeader().getRequestId();
+    if (!helloSeen) {
+      onHello(ctx, frame, type);
+    } else if (type == FrameType.HELLO) {
+      protocolError(ctx, ErrorCode.MALFORMED, "second HELLO");
+    } else if (FrameTypes.isRequest(type)) {
+      onRequest(ctx, frame, type, id);
+    } else if (type == FrameType.ERROR && id == 0) {
+      LOG.debug("{} sent {}", conn, PeerConnection.toException(frame).code());
+    } else if (FrameTypes.isResponse(type)) {
+      if (!conn.complete(frame)) {
+        LOG.debug("{} answered request {} which is not open (late after a timeout?)", conn, id);
+      }
+    } else {
+      onUnsolicited(frame, type);
+    }
+  }
+
+  private void onHello(ChannelHandlerContext ctx, Frame frame, FrameType type) {
+    if (type != FrameType.HELLO) {
+      protocolError(ctx, ErrorCode.MALFORMED, "first frame is " + type + ", not HELLO");
+      return;
+    }
+    Hello hello;
+    try {
+      hello = Messages.hello(frame);
+    } catch (FrameException e) {
+      protocolError(ctx, e.code().wireCode(), e.getMessage());
+      return;
+    }
+    helloSeen = true;
+    conn.hello(hello);
+  }
+
+  private void onRequest(ChannelHandlerContext ctx, Frame frame, FrameType type, long id) {
+    Channel ch = ctx.channel();
+    if (id == 0) {
+      sendError(ch, 0, ErrorCode.MALFORMED, type + " request without a request_id");
+      return;
+    }
+    if (!transport.bucket(conn.remote()).tryTake(System.nanoTime())) {
+      sendError(ch, id, ErrorCode.RATE_LIMITED, "more than "
+          + transport.config().maxRequestsPerSecondPerPeer() + " requests per second");
+      return;
+    }
+    if (inFlight.contains(id)) {
+      sendError(ch, id, ErrorCode.MALFORMED, "request_id already open");
+      return;
+    }
+    if (inFlight.size() >= transport.config().maxInFlightPerPeer()) {
+      sendError(ch, id, ErrorCode.RATE_LIMITED, "more than " + transport.config().maxInFlightPerPeer()
+          + " open requests");
+      return;
+    }
+    if (type == FrameType.PING) {
+      ch.writeAndFlush(FrameCodec.frame(FrameType.PONG, id, Empty.getDefaultInstance()));
+      return;
+    }
+    if (!transport.allow(conn.remote(), type)) {
+      sendError(ch, id, ErrorCode.NOT_PAIRED, type + " needs pairing");
+      return;
+    }
+    try {
+      validate(frame, type);
+    } catch (FrameException e) {
+      // Spec 5.2 step 5: one bad message; the connection stays.
+      sendError(ch, id, e.code().wireCode(), e.getMessage());
+      return;
+    }
+    inFlight.add(id);
+    CompletableFuture<Response> result;
+    try {
+      result = transport.handler().handle(conn, frame);
+      if (result == null) {
+        throw new NullPointerException("RequestHandler.handle returned null");
+      }
+    } catch (RuntimeException e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    result.whenComplete((response, error) -> {
+      try {
+        ch.eventLoop().execute(() -> respond(ch, type, id, response, error));
+      } catch (RejectedExecutionException e) {
+        // The transport is shutting down: the connection is going away with the answer.
+      }
+    });
+  }
+
+  /** The stateless payload rules of spec section 6, so that the node's handler never sees a bad payload. */
+  static void validate(Frame frame, FrameType type) throws FrameException {
+    switch (type) {
+      case PAIR_REQUEST:
+        Messages.pairRequest(frame);
+        break;
+      case QUERY:
+        Messages.query(frame);
+        break;
+      case SYNC_REQUEST:
+        Messages.syncRequest(frame);
+        break;
+      case PAIR_ACCEPT:
+        Messages.pairAccept(frame);
+        break;
+      case ANSWER:
+        Messages.answer(frame);
+        break;
+      case SYNC_BATCH:
+        Messages.syncBatch(frame);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private void respond(Channel ch, FrameType requestType, long id, Response response, Throwable error) {
+    inFlight.remove(id);
+    if (!ch.isActive()) {
+      return;
+    }
+    if (error != null) {
+      Throwable cause = error instanceof CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof ErrorFrameException e) {
+        sendError(ch, id, e.code(), e.wireMessage());
+      } else if (cause instanceof FrameException e) {
+        sendError(ch, id, e.code().wireCode(), e.getMessage());
+      } else {
+        // A bug in the node: the class is enough to find it; its message may quote user data.
+        LOG.error("request handler failed on {} with {}", requestType, cause.getClass().getName());
+        sendError(ch, id, ErrorCode.INTERNAL, "internal error");
+      }
+      return;
+    }
+    FrameType expected = FrameTypes.responseTo(requestType);
+    if (response == null || response.type() != expected) {
+      LOG.error("request handler answered {} with {}", requestType, response == null ? null : response.type());
+      sendError(ch, id, ErrorCode.INTERNAL, "internal error");
+      return;
+    }
+    Frame frame = FrameCodec.frame(response.type(), id, response.payload());
+    if (frame.getSerializedSize() > Limits.MAX_FRAME_BYTES) {
+      sendError(ch, id, ErrorCode.TOO_LARGE, response.type() + " response exceeds MAX_FRAME_BYTES");
+      return;
+    }
+    ch.writeAndFlush(frame);
+  }
+
+  private void onUnsolicited(Frame frame, FrameType type) {
+    if (!transport.allow(conn.remote(), type)) {
+      LOG.debug("{} sent {}, not allowed: dropped", conn, type);
+      return;
+    }
+    try {
+      transport.handler().onMessage(conn, frame);
+    } catch (RuntimeException e) {
+      LOG.error("onMessage failed on {} with {}", type, e.getClass().getName());
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (conn == null) {
+      if (handshakeFailure == null) {
+        handshakeFailure = cause;
+      }
+      LOG.debug("handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.getMessage());
+      ctx.channel().close();
+      return;
+    }
+    if (cause instanceof FrameException e) {
+      LOG.debug("{} sent a bad frame: {}", conn, e.getMessage());
+      protocolError(ctx, e.code().wireCode(), e.getMessage());
+    } else if (cause instanceof BoxStreamException e) {
+      LOG.debug("{} box-stream failed: {}", conn, e.reason());
+      ctx.channel().close();
+    } else if (cause instanceof IOException) {
+      LOG.debug("{} I/O: {}", conn, cause.getMessage());
+      ctx.channel().close();
+    } else {
+      LOG.warn("{} closed after unexpected {}", conn, cause.getClass().getName());
+      ctx.channel().close();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (conn == null) {
+      if (connectFuture != null) {
+        connectFuture.completeExceptionally(connectFailure(handshakeFailure));
+      }
+      return;
+    }
+    LOG.debug("closed: {}", conn);
+    conn.failAll(new ConnectionClosedException("connection to " + conn.remote().shortText() + " closed"));
+    transport.unregister(conn);
+    if (connectFuture != null) {
+      connectFuture.completeExceptionally(
+          new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "closed right after the handshake"));
+    }
+  }
+
+  static ConnectFailedException connectFailure(Throwable cause) {
+    if (cause instanceof ConnectFailedException e) {
+      return e;
+    }
+    if (cause instanceof HandshakeException h) {
+      if (h.reason() == HandshakeException.Reason.PEER_CLOSED && h.message() == 4) {
+        return new ConnectFailedException(ConnectFailedException.Reason.REFUSED,
+            "the server holds another key or refused ours", h);
+      }
+      return new ConnectFailedException(ConnectFailedException.Reason.HANDSHAKE_FAILED, h.getMessage(), h);
+    }
+    if (cause == null) {
+      return new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "closed during the handshake");
+    }
+    return new ConnectFailedException(ConnectFailedException.Reason.CLOSED,
+        "closed during the handshake after " + cause.getClass().getSimpleName(), cause);
+  }
+
+  /** Tells the peer what it broke, then closes: the stream is no longer in a known state. */
+  private void protocolError(ChannelHandlerContext ctx, ErrorCode code, String message) {
+    sendError(ctx.channel(), 0, code, message);
+    ctx.channel().close();
+  }
+
+  static void sendError(Channel ch, long requestId, ErrorCode code, String message) {
+    org.kith.protocol.proto.Error error = org.kith.protocol.proto.Error.newBuilder()
+        .setCode(code)
+        .setMessage(truncateUtf8(message, Limits.MAX_ERROR_MESSAGE_BYTES))
+        .build();
+    ch.writeAndFlush(FrameCodec.frame(FrameType.ERROR, requestId, error));
+  }
+
+  static String truncateUtf8(String s, int maxBytes) {
+    if (s.getBytes(StandardCharsets.UTF_8).length <= maxBytes) {
+      return s;
+    }
+    int end = Math.min(s.length(), maxBytes);
+    while (end > 0 && s.substring(0, end).getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      end--;
+    }
+    if (end > 0 && Character.isHighSurrogate(s.charAt(end - 1))) {
+      end--;
+    }
+    return s.substring(0, end);
+  }
+}

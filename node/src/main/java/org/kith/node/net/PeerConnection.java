@@ -1,0 +1,243 @@
+package org.kith.node.net;
+
+import com.google.protobuf.MessageLite;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.kith.protocol.Limits;
+import org.kith.protocol.frame.FrameCodec;
+import org.kith.protocol.frame.FrameException;
+import org.kith.protocol.frame.Messages;
+import org.kith.protocol.identity.PublicId;
+import org.kith.protocol.proto.ErrorCode;
+import org.kith.protocol.proto.Frame;
+import org.kith.protocol.proto.FrameType;
+import org.kith.protocol.proto.Hello;
+
+/**
+ * One authenticated, encrypted connection to a peer, multiplexing requests in both directions. Thread-safe:
+ * requests may be sent from any thread. Futures complete on the network event loop, so a caller with slow
+ * work to do on the result uses the {@code ...Async} methods of {@link CompletableFuture}.
+ */
+public final class PeerConnection {
+  private final Channel channel;
+  private final PublicId remote;
+  private final InetSocketAddress remoteAddress;
+  private final boolean inbound;
+  private final long defaultTimeoutMillis;
+  private final AtomicLong nextRequestId = new AtomicLong();
+  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private volatile long lastSeenMillis = System.currentTimeMillis();
+  private volatile Hello hello;
+  /** Set once {@link RequestHandler#onConnected} was called, so that onClosed is called exactly once too. */
+  volatile boolean announced;
+
+  private static final class Pending {
+    final CompletableFuture<Frame> future = new CompletableFuture<>();
+    final FrameType expected;
+    volatile ScheduledFuture<?> timer;
+
+    void cancelTimer() {
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+    }
+
+    Pending(FrameType expected) {
+      this.expected = expected;
+    }
+  }
+
+  PeerConnection(Channel channel, PublicId remote, boolean inbound, Duration defaultTimeout) {
+    this.channel = channel;
+    this.remote = remote;
+    this.remoteAddress = (InetSocketAddress) channel.remoteAddress();
+    this.inbound = inbound;
+    this.defaultTimeoutMillis = defaultTimeout.toMillis();
+  }
+
+  /** The peer's key, proven by the handshake. */
+  public PublicId remote() {
+    return remote;
+  }
+
+  public InetSocketAddress remoteAddress() {
+    return remoteAddress;
+  }
+
+  /** True when the peer dialled us. */
+  public boolean inbound() {
+    return inbound;
+  }
+
+  /** The peer's HELLO, once it arrived (it is the first frame each way). */
+  public Optional<Hello> hello() {
+    return Optional.ofNullable(hello);
+  }
+
+  /** {@link #request(FrameType, MessageLite, Duration)} with {@link TransportConfig#requestTimeout()}. */
+  public CompletableFuture<Frame> request(FrameType type, MessageLite payload) {
+    return request(type, payload, Duration.ofMillis(defaultTimeoutMillis));
+  }
+
+  /**
+   * Sends a request (PAIR_REQUEST, QUERY, SYNC_REQUEST or PING) and completes with the matching response
+   * frame. Fails with {@link ErrorFrameException} when the peer answers ERROR (or a response of the wrong
+   * type, as {@code MALFORMED}), {@link RequestTimeoutException}, {@link ConnectionClosedException}, or
+   * {@link FrameException} {@code TOO_LARGE} when the request itself exceeds {@code MAX_FRAME_BYTES}.
+   */
+  public CompletableFuture<Frame> request(FrameType type, MessageLite payload, Duration timeout) {
+    if (!FrameTypes.isRequest(type)) {
+      throw new IllegalArgumentException("not a request type: " + type);
+    }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout not positive: " + timeout);
+    }
+    Pending p = new Pending(FrameTypes.responseTo(type));
+    if (!channel.isActive()) {
+      p.future.completeExceptionally(new ConnectionClosedException("connection to " + remote.shortText()
+          + " is closed"));
+      return p.future;
+    }
+    long id = nextRequestId.incrementAndGet();
+    Frame frame = FrameCodec.frame(type, id, payload);
+    if (frame.getSerializedSize() > Limits.MAX_FRAME_BYTES) {
+      p.future.completeExceptionally(new FrameException(FrameException.Code.TOO_LARGE,
+          type + " request of " + frame.getSerializedSize() + " bytes exceeds MAX_FRAME_BYTES"));
+      return p.future;
+    }
+    long millis = timeout.toMillis();
+    pending.put(id, p);
+    try {
+      p.timer = channel.eventLoop().schedule(() -> {
+        if (pending.remove(id, p)) {
+          p.future.completeExceptionally(new RequestTimeoutException(type, millis));
+        }
+      }, millis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      pending.remove(id, p);
+      p.future.completeExceptionally(new ConnectionClosedException("transport is shut down"));
+      return p.future;
+    }
+    channel.writeAndFlush(frame).addListener(w -> {
+      if (!w.isSuccess() && pending.remove(id, p)) {
+        p.cancelTimer();
+        p.future.completeExceptionally(new ConnectionClosedException("request not sent: " + w.cause()));
+      }
+    });
+    return p.future;
+  }
+
+  /** Sends an unsolicited frame (request id 0), such as UNPAIR. */
+  public CompletableFuture<Void> send(FrameType type, MessageLite payload) {
+    if (FrameTypes.isRequest(type) || FrameTypes.isResponse(type) || type == FrameType.HELLO) {
+      throw new IllegalArgumentException("not an unsolicited type: " + type);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    channel.writeAndFlush(FrameCodec.frame(type, 0, payload)).addListener(w -> {
+      if (w.isSuccess()) {
+        done.complete(null);
+      } else {
+        done.completeExceptionally(new ConnectionClosedException("not sent: " + w.cause()));
+      }
+    });
+    return done;
+  }
+
+  /** Sends the goodbye and closes; pending requests fail with {@link ConnectionClosedException}. */
+  public void close() {
+    channel.close();
+  }
+
+  public boolean isOpen() {
+    return channel.isActive();
+  }
+
+  /** Wall-clock milliseconds when the last frame arrived from the peer (the handshake's end at first). */
+  public long lastSeenMillis() {
+    return lastSeenMillis;
+  }
+
+  /** Requests we sent that await a response. */
+  int pendingRequests() {
+    return pending.size();
+  }
+
+  void touch() {
+    lastSeenMillis = System.currentTimeMillis();
+  }
+
+  void hello(Hello h) {
+    hello = h;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  /** Completes the request {@code response} answers; false when none is open (late, or never sent). */
+  boolean complete(Frame response) {
+    long id = response.getHeader().getRequestId();
+    Pending p = pending.remove(id);
+    if (p == null) {
+      return false;
+    }
+    p.cancelTimer();
+    FrameType type = response.getHeader().getType();
+    if (type == FrameType.ERROR) {
+      p.future.completeExceptionally(toException(response));
+    } else if (type != p.expected) {
+      p.future.completeExceptionally(new ErrorFrameException(ErrorCode.MALFORMED,
+          "peer answered " + type + " where " + p.expected + " was due"));
+    } else {
+      try {
+        ConnectionHandler.validate(response, type);
+        p.future.complete(response);
+      } catch (FrameException e) {
+        // Spec 5.2 step 5: the response is not used; the request fails now rather than at its timeout.
+        p.future.completeExceptionally(new ErrorFrameException(e.code().wireCode(),
+            "peer sent a bad " + type + ": " + e.getMessage()));
+      }
+    }
+    return true;
+  }
+
+  static ErrorFrameException toException(Frame errorFrame) {
+    try {
+      org.kith.protocol.proto.Error e = Messages.error(errorFrame);
+      ErrorCode code = ErrorCode.forNumber(e.getCodeValue());
+      String message = ConnectionHandler.truncateUtf8(e.getMessage(), Limits.MAX_ERROR_MESSAGE_BYTES);
+      if (code == null || code == ErrorCode.ERROR_CODE_UNSPECIFIED || code == ErrorCode.UNRECOGNIZED) {
+        // Spec section 8: a code this revision does not know reads as INTERNAL.
+        return new ErrorFrameException(ErrorCode.INTERNAL, message);
+      }
+      return new ErrorFrameException(code, message);
+    } catch (FrameException ex) {
+      return new ErrorFrameException(ErrorCode.MALFORMED, "peer sent an ERROR that does not parse");
+    }
+  }
+
+  void failAll(TransportException cause) {
+    for (Long id : pending.keySet()) {
+      Pending p = pending.remove(id);
+      if (p != null) {
+        p.cancelTimer();
+        p.future.completeExceptionally(cause);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PeerConnection[" + remote.shortText() + (inbound ? " inbound" : " outbound") + "]";
+  }
+}

@@ -1,0 +1,472 @@
+package org.kith.node.net;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.kith.protocol.handshake.KeyPair;
+import org.kith.protocol.handshake.NetworkKey;
+import org.kith.protocol.handshake.SecretHandshake;
+import org.kith.protocol.identity.PublicId;
+import org.kith.protocol.proto.FrameType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's network endpoint: listens, dials, and keeps at most one connection per peer key. Every
+ * connection runs the pipeline
+ *
+ * <pre>
+ * socket -> ShsHandler -> BoxStreamCodec -> FrameCodecHandler -> IdleStateHandler -> ConnectionHandler
+ * </pre>
+ *
+ * <p><b>One connection per peer.</b> When a second connection to a key completes its handshake while one is
+ * open: if both were dialled by the same side, the newer one replaces the older (the dialler evidently
+ * considers the old one dead); if each side dialled one (simultaneous dial), the one dialled by the node with
+ * the lexicographically smaller public key is kept, so both ends keep the same one. The loser is closed with
+ * a goodbye; a {@link #connect} whose connection lost completes with the winner.
+ *
+ * <p>All callbacks ({@link RequestHandler}, {@link Admission}, future completions) run on the event loop.
+ * {@link #close()} must not be called from one of them.
+ */
+public final class Transport implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+  /** Two threads at most: the machine is shared with the model and the vault. */
+  private static final int EVENT_LOOP_THREADS = 2;
+
+  private final TransportConfig config;
+  private final KeyPair keys;
+  private final PublicId localId;
+  private final NetworkKey networkKey;
+  private final RequestHandler handler;
+  private final Admission admission;
+  private final EventLoopGroup group;
+  /** Every connection channel, inbound and outbound, handshaking or not; closed channels leave by themselves. */
+  private final ChannelGroup channels;
+  /** Guarded by this. */
+  private final Map<PublicId, PeerConnection> byPeer = new HashMap<>();
+  private final Map<PublicId, Maintained> maintained = new ConcurrentHashMap<>();
+  /** Per peer key, across its connections and reconnections (spec section 9). */
+  private final Map<PublicId, TokenBucket> buckets = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Channel serverChannel;
+
+  /** A peer {@link #maintain} keeps connected. */
+  private static final class Maintained {
+    final List<InetSocketAddress> addrs;
+    int failures; // guarded by this object
+    ScheduledFuture<?> timer; // guarded by this object
+
+    Maintained(List<InetSocketAddress> addrs) {
+      this.addrs = addrs;
+    }
+
+    synchronized void cancel() {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * Starts the event loop; nothing listens until {@link #listen}. {@code identity} is copied; the caller
+   * keeps ownership of it.
+   */
+  public Transport(TransportConfig config, org.kith.protocol.identity.KeyPair identity, NetworkKey networkKey,
+      RequestHandler handler, Admission admission) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.networkKey = Objects.requireNonNull(networkKey, "networkKey");
+    this.handler = Objects.requireNonNull(handler, "handler");
+    this.admission = Objects.requireNonNull(admission, "admission");
+    byte[] secret = identity.secretKey();
+    try {
+      this.keys = KeyPair.of(identity.publicKey(), secret);
+    } finally {
+      Arrays.fill(secret, (byte) 0);
+    }
+    this.localId = identity.id();
+    this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, new DefaultThreadFactory("kith-net", true),
+        NioIoHandler.newFactory());
+    this.channels = new DefaultChannelGroup("kith-connections", GlobalEventExecutor.INSTANCE);
+  }
+
+  public PublicId localId() {
+    return localId;
+  }
+
+  public TransportConfig config() {
+    return config;
+  }
+
+  /** Starts accepting connections; port 0 picks a free one. Returns the bound address. Once per transport. */
+  public synchronized InetSocketAddress listen(String host, int port) throws IOException {
+    assertOpen();
+    if (serverChannel != null) {
+      throw new IllegalStateException("already listening on " + serverChannel.localAddress());
+    }
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        // A restarted node binds its old port at once, even with connections of the old process in TIME_WAIT.
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (!reserve(ch)) {
+              LOG.debug("refused {}: {} connections open", ch.remoteAddress(), config.maxConnections());
+              ch.close();
+              return;
+            }
+            initPipeline(ch, true, null, null);
+          }
+        });
+    ChannelFuture f = b.bind(host, port).awaitUninterruptibly();
+    if (!f.isSuccess()) {
+      throw new IOException("cannot listen on " + host + ":" + port + ": " + f.cause().getMessage(), f.cause());
+    }
+    serverChannel = f.channel();
+    LOG.debug("listening on {}", serverChannel.localAddress());
+    return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /** Where {@link #listen} bound, if it did. */
+  public Optional<InetSocketAddress> listenAddress() {
+    Channel ch = serverChannel;
+    return ch == null ? Optional.empty() : Optional.of((InetSocketAddress) ch.localAddress());
+  }
+
+  /**
+   * Dials {@code addr} and completes the handshake only if the server holds {@code expectedServer}'s key.
+   * Completes at once with the open connection to that peer if there is one. Fails with
+   * {@link ConnectFailedException}.
+   */
+  public CompletableFuture<PeerConnection> connect(InetSocketAddress addr, PublicId expectedServer) {
+    Objects.requireNonNull(addr, "addr");
+    Objects.requireNonNull(expectedServer, "expectedServer");
+    CompletableFuture<PeerConnection> result = new CompletableFuture<>();
+    if (closed.get()) {
+      result.completeExceptionally(
+          new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
+      return result;
+    }
+    Optional<PeerConnection> existing = connection(expectedServer);
+    if (existing.isPresent()) {
+      result.complete(existing.get());
+      return result;
+    }
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.handshakeTimeout().toMillis())
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            initPipeline(ch, false, expectedServer, result);
+          }
+        });
+    ChannelFuture f;
+    synchronized (this) {
+      if (channels.size() >= config.maxConnections()) {
+        result.completeExceptionally(new ConnectFailedException(
+            ConnectFailedException.Reason.TOO_MANY_CONNECTIONS, config.maxConnections() + " connections open"));
+        return result;
+      }
+      try {
+        f = b.connect(addr);
+      } catch (RejectedExecutionException e) {
+        result.completeExceptionally(
+            new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
+        return result;
+      }
+      channels.add(f.channel());
+    }
+    f.addListener(c -> {
+      if (!c.isSuccess()) {
+        boolean timedOut = c.cause() instanceof io.netty.channel.ConnectTimeoutException;
+        result.completeExceptionally(new ConnectFailedException(
+            timedOut ? ConnectFailedException.Reason.TIMEOUT : ConnectFailedException.Reason.UNREACHABLE,
+            addr + ": " + c.cause().getMessage(), c.cause()));
+      }
+    });
+    return result;
+  }
+
+  /** The open connection to {@code peer}, if any. */
+  public synchronized Optional<PeerConnection> connection(PublicId peer) {
+    PeerConnection c = byPeer.get(peer);
+    return c != null && c.isOpen() ? Optional.of(c) : Optional.empty();
+  }
+
+  /** The current connection of every connected peer. */
+  public synchronized Collection<PeerConnection> connections() {
+    return byPeer.values().stream().filter(PeerConnection::isOpen).toList();
+  }
+
+  /**
+   * Keeps an outbound connection to {@code peer} up: dials now if not connected, and after every failure or
+   * close again after an exponential backoff from {@link TransportConfig#reconnectMin()} to
+   * {@link TransportConfig#reconnectMax()}, each delay drawn from its upper half at random so that peers
+   * restarted together do not dial in step. Addresses are tried in turn. An inbound connection from the peer
+   * counts as connected. Replaces an earlier call for the same peer.
+   */
+  public void maintain(PublicId peer, List<InetSocketAddress> addrs) {
+    assertOpen();
+    if (addrs.isEmpty()) {
+      throw new IllegalArgumentException("no addresses for " + peer.shortText());
+    }
+    Maintained m = new Maintained(List.copyOf(addrs));
+    Maintained old = maintained.put(peer, m);
+    if (old != null) {
+      old.cancel();
+    }
+    if (connection(peer).isEmpty()) {
+      schedule(peer, m, 0);
+    }
+  }
+
+  /** Stops {@link #maintain}ing {@code peer}. An open connection stays open; close it to drop it. */
+  public void forget(PublicId peer) {
+    Maintained m = maintained.remove(peer);
+    if (m != null) {
+      m.cancel();
+    }
+  }
+
+  private void schedule(PublicId peer, Maintained m, long delayMillis) {
+    if (closed.get() || maintained.get(peer) != m) {
+      return;
+    }
+    synchronized (m) {
+      try {
+        m.timer = group.schedule(() -> attempt(peer, m), delayMillis, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // Shutting down.
+      }
+    }
+  }
+
+  private void attempt(PublicId peer, Maintained m) {
+    if (closed.get() || maintained.get(peer) != m || connection(peer).isPresent()) {
+      return; // a close of the present connection schedules the next attempt
+    }
+    InetSocketAddress addr;
+    synchronized (m) {
+      addr = m.addrs.get(m.failures % m.addrs.size());
+    }
+    connect(addr, peer).whenComplete((c, e) -> {
+      long delay;
+      synchronized (m) {
+        if (e == null) {
+          m.failures = 0;
+          return;
+        }
+        m.failures = Math.min(m.failures + 1, 62);
+        delay = backoffMillis(m.failures);
+      }
+      LOG.debug("reconnect to {} failed ({}); next in {} ms", peer.shortText(), e.getMessage(), delay);
+      schedule(peer, m, delay);
+    });
+  }
+
+  /** Delay after {@code failures} failures in a row (0 after a close): min * 2^failures, capped, jittered. */
+  long backoffMillis(int failures) {
+    long min = config.reconnectMin().toMillis();
+    long max = config.reconnectMax().toMillis();
+    double d = Math.min(max, min * Math.pow(2, Math.min(failures, 30)));
+    return (long) (d / 2 + ThreadLocalRandom.current().nextDouble() * d / 2);
+  }
+
+  // --- called by the pipeline ----------------------------------------------------------------------------
+
+  private synchronized boolean reserve(Channel ch) {
+    if (closed.get() || channels.size() >= config.maxConnections()) {
+      return false;
+    }
+    channels.add(ch);
+    return true;
+  }
+
+  private void initPipeline(Channel ch, boolean inbound, PublicId expectedServer,
+      CompletableFuture<PeerConnection> connectFuture) {
+    SecretHandshake shs = inbound
+        ? SecretHandshake.server(networkKey, keys, key -> admitHandshake(PublicId.ofKey(key)))
+        : SecretHandshake.client(networkKey, keys, expectedServer.key());
+    BoxStreamCodec boxStream = new BoxStreamCodec();
+    ch.pipeline()
+        .addLast("shs", new ShsHandler(shs, boxStream, config.handshakeTimeout().toMillis()))
+        .addLast("box-stream", boxStream)
+        .addLast("frame", new FrameCodecHandler())
+        .addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0,
+            config.keepaliveInterval().toMillis(), TimeUnit.MILLISECONDS))
+        .addLast("connection", new ConnectionHandler(this, inbound, connectFuture));
+  }
+
+  private boolean admitHandshake(PublicId client) {
+    try {
+      boolean ok = admission.admitHandshake(client);
+      if (!ok) {
+        LOG.debug("handshake refused for {}", client.shortText());
+      }
+      return ok;
+    } catch (RuntimeException e) {
+      LOG.error("Admission.admitHandshake failed with {}; refusing", e.getClass().getName());
+      return false;
+    }
+  }
+
+  boolean allow(PublicId peer, FrameType type) {
+    try {
+      return admission.allow(peer, type);
+    } catch (RuntimeException e) {
+      LOG.error("Admission.allow failed with {}; refusing", e.getClass().getName());
+      return false;
+    }
+  }
+
+  /** The request budget of {@code peer}; buckets that refilled completely are dropped, which changes nothing. */
+  TokenBucket bucket(PublicId peer) {
+    long now = System.nanoTime();
+    if (buckets.size() > 2 * config.maxConnections()) {
+      buckets.entrySet().removeIf(e -> e.getValue().isFull(now));
+    }
+    return buckets.computeIfAbsent(peer, k -> new TokenBucket(config.maxRequestsPerSecondPerPeer(),
+        config.maxRequestBurstPerPeer(), now));
+  }
+
+  RequestHandler handler() {
+    return handler;
+  }
+
+  /** A handshake completed: applies the one-connection-per-peer rule and announces the winner. */
+  void register(PeerConnection conn, CompletableFuture<PeerConnection> connectFuture) {
+    PeerConnection winner = null;
+    PeerConnection loser = null;
+    synchronized (this) {
+      if (!closed.get()) {
+        PeerConnection existing = byPeer.get(conn.remote());
+        if (existing == null || !existing.isOpen() || keepNew(conn, existing)) {
+          byPeer.put(conn.remote(), conn);
+          conn.announced = true;
+          winner = conn;
+          loser = existing;
+        } else {
+          winner = existing;
+          loser = conn;
+        }
+      }
+    }
+    if (winner == null) {
+      conn.close();
+      if (connectFuture != null) {
+        connectFuture.completeExceptionally(
+            new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
+      }
+      return;
+    }
+    if (loser != null && loser.isOpen()) {
+      LOG.debug("{} replaces {}", winner, loser);
+      loser.close();
+    }
+    if (winner == conn) {
+      try {
+        handler.onConnected(conn);
+      } catch (RuntimeException e) {
+        LOG.error("onConnected failed with {}", e.getClass().getName());
+      }
+    }
+    if (connectFuture != null) {
+      connectFuture.complete(winner);
+    }
+  }
+
+  private boolean keepNew(PeerConnection fresh, PeerConnection existing) {
+    if (fresh.inbound() == existing.inbound()) {
+      return true;
+    }
+    return Arrays.compareUnsigned(dialler(fresh), dialler(existing)) < 0;
+  }
+
+  private byte[] dialler(PeerConnection c) {
+    return c.inbound() ? c.remote().key() : localId.key();
+  }
+
+  /** A connection closed. */
+  void unregister(PeerConnection conn) {
+    boolean gone;
+    synchronized (this) {
+      gone = byPeer.remove(conn.remote(), conn);
+    }
+    if (conn.announced) {
+      try {
+        handler.onClosed(conn);
+      } catch (RuntimeException e) {
+        LOG.error("onClosed failed with {}", e.getClass().getName());
+      }
+    }
+    Maintained m = maintained.get(conn.remote());
+    if (gone && m != null) {
+      long delay;
+      synchronized (m) {
+        delay = backoffMillis(m.failures);
+      }
+      schedule(conn.remote(), m, delay);
+    }
+  }
+
+  private void assertOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("transport is closed");
+    }
+  }
+
+  /**
+   * Stops reconnecting, sends the goodbye on every connection, closes them and the listener, and shuts the
+   * event loop down. Idempotent. Blocks for a few seconds at most.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    maintained.values().forEach(Maintained::cancel);
+    maintained.clear();
+    Channel server = serverChannel;
+    if (server != null) {
+      server.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
+    channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    keys.close();
+    LOG.debug("transport closed");
+  }
+}
