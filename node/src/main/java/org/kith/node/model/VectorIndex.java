@@ -39,14 +39,14 @@ public final class VectorIndex {
   /** Below this many vectors a plain float scan is as fast and simpler. */
   static final int DEFAULT_PREFILTER_MIN_SIZE = 4096;
   /** Longs per dimension in one block of the 8-bit copy; each long holds one byte of 8 rows. */
-  static final int BLOCK_LONGS = 32;
+  static final int BLOCK_LONGS = 128;
   static final int BLOCK_ROWS = 8 * BLOCK_LONGS;
   /** The query is quantized to 14 bits so that 384 products of it with a byte fit a signed 32-bit lane. */
   static final int QUERY_LEVELS = 8191;
   /** Most dimensions for which the lane sums above cannot overflow: 8191 * 255 * 1024 < 2^31. */
   public static final int MAX_DIMENSIONS = 1024;
   /** Blocks per scan task; smaller scans stay on the calling thread. */
-  private static final int MIN_BLOCKS_PER_TASK = 64;
+  private static final int MIN_BLOCKS_PER_TASK = 8;
   private static final int MAX_SCAN_THREADS = 4;
   /**
    * Slack for float rounding: in the stored unit vectors, in the approximate scores (kept as float), and
@@ -61,8 +61,14 @@ public final class VectorIndex {
   private final Map<ByteBuffer, Integer> slots = new HashMap<>();
   /** Unit vectors, row-major. */
   private float[] data = new float[0];
-  /** 8-bit copy in blocks of {@link #BLOCK_ROWS} rows, dimension-major inside a block; bytes offset by 128. */
-  private long[] packed = new long[0];
+  /**
+   * 8-bit copy in blocks of {@link #BLOCK_ROWS} rows: one array of {@link #BLOCK_LONGS} longs per block and
+   * dimension, at {@code block * dimensions + dimension}; bytes offset by 128. Separate arrays, each scanned
+   * from index 0 in step with the accumulators, are what lets C2 vectorize the scan loops: with one flat
+   * array at an offset it must assume the accumulators may alias the data, and stays scalar (measured about
+   * 1.7x slower).
+   */
+  private long[][] packed = new long[0][];
   /** Per row: the quantization step, and an upper bound on the norm of the quantization error. */
   private float[] scale = new float[0];
   private float[] errorNorm = new float[0];
@@ -272,17 +278,23 @@ public final class VectorIndex {
       Arrays.fill(a1, 0);
       Arrays.fill(a2, 0);
       Arrays.fill(a3, 0);
-      int base = b * dimensions * w;
+      int slice = b * dimensions;
       for (int j = 0; j < dimensions; j++) {
         long qj = qInt[j];
+        long[] x = packed[slice + j];
+        // Four simple loops rather than one: each is a shape C2's SuperWord vectorizes.
         for (int i = 0; i < w; i++) {
-          long x = packed[base + i];
-          a0[i] += qj * (x & LANE_MASK);
-          a1[i] += qj * ((x >>> 8) & LANE_MASK);
-          a2[i] += qj * ((x >>> 16) & LANE_MASK);
-          a3[i] += qj * ((x >>> 24) & LANE_MASK);
+          a0[i] += qj * (x[i] & LANE_MASK);
         }
-        base += w;
+        for (int i = 0; i < w; i++) {
+          a1[i] += qj * ((x[i] >>> 8) & LANE_MASK);
+        }
+        for (int i = 0; i < w; i++) {
+          a2[i] += qj * ((x[i] >>> 16) & LANE_MASK);
+        }
+        for (int i = 0; i < w; i++) {
+          a3[i] += qj * ((x[i] >>> 24) & LANE_MASK);
+        }
       }
       int row0 = b * BLOCK_ROWS;
       for (int i = 0; i < w; i++) {
@@ -332,9 +344,12 @@ public final class VectorIndex {
     errorNorm[to] = errorNorm[from];
   }
 
-  private int longIndex(int row, int j) {
-    int r = row % BLOCK_ROWS;
-    return ((row / BLOCK_ROWS) * dimensions + j) * BLOCK_LONGS + r % BLOCK_LONGS;
+  private long[] slice(int row, int j) {
+    return packed[(row / BLOCK_ROWS) * dimensions + j];
+  }
+
+  private static int position(int row) {
+    return (row % BLOCK_ROWS) % BLOCK_LONGS;
   }
 
   private static int shift(int row) {
@@ -342,13 +357,14 @@ public final class VectorIndex {
   }
 
   private void setByte(int row, int j, int value) {
-    int li = longIndex(row, j);
+    long[] x = slice(row, j);
+    int i = position(row);
     int sh = shift(row);
-    packed[li] = (packed[li] & ~(0xFFL << sh)) | ((long) value << sh);
+    x[i] = (x[i] & ~(0xFFL << sh)) | ((long) value << sh);
   }
 
   private int getByte(int row, int j) {
-    return (int) (packed[longIndex(row, j)] >>> shift(row)) & 0xFF;
+    return (int) (slice(row, j)[position(row)] >>> shift(row)) & 0xFF;
   }
 
   private static double maxAbs(float[] v) {
@@ -374,7 +390,11 @@ public final class VectorIndex {
     int cap = Math.max(n, Math.max(BLOCK_ROWS, ids.length * 2));
     cap = (cap + BLOCK_ROWS - 1) / BLOCK_ROWS * BLOCK_ROWS;
     data = Arrays.copyOf(data, Math.multiplyExact(cap, dimensions));
-    packed = Arrays.copyOf(packed, Math.multiplyExact(cap / 8, dimensions));
+    int oldSlices = packed.length;
+    packed = Arrays.copyOf(packed, Math.multiplyExact(cap / BLOCK_ROWS, dimensions));
+    for (int i = oldSlices; i < packed.length; i++) {
+      packed[i] = new long[BLOCK_LONGS];
+    }
     scale = Arrays.copyOf(scale, cap);
     errorNorm = Arrays.copyOf(errorNorm, cap);
     ids = Arrays.copyOf(ids, cap);
