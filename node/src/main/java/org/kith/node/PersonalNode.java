@@ -294,6 +294,11 @@ public final class PersonalNode implements AutoCloseable {
     return hits;
   }
 
+  /** "not loaded", or the model's name once it is. */
+  public synchronized String modelState() {
+    return embedder == null ? "not loaded" : embedder.modelId().name();
+  }
+
   public int noteCount() throws KithException {
     int[] n = {0};
     try {

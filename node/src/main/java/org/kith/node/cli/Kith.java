@@ -37,6 +37,10 @@ import picocli.CommandLine.ScopeType;
       NodeCommands.Status.class,
       NoteCommands.class,
       NoteCommands.Search.class,
+      StartCommand.class,
+      PeerCommands.Invite.class,
+      PeerCommands.Pair.class,
+      PeerCommands.Peers.class,
       VaultCommands.Passphrase.class,
       VaultCommands.Backup.class,
       VaultCommands.Restore.class,
@@ -67,6 +71,50 @@ public final class Kith implements Runnable {
     char[] passphrase(String prompt, boolean confirm) throws KithException {
       return Passphrases.read(env, passphraseFile, prompt, confirm);
     }
+
+    private java.util.Optional<org.kith.node.api.ApiClient> api;
+
+    /** The running node of this home, if any (looked up once per command). */
+    java.util.Optional<org.kith.node.api.ApiClient> api() {
+      if (api == null) {
+        api = org.kith.node.api.ApiClient.find(resolveHome());
+      }
+      return api;
+    }
+
+    /**
+     * One API call: through the running node's local API when {@code kith start} holds the vault, else by
+     * opening the vault here and running the same route in-process.
+     */
+    com.google.gson.JsonElement call(String method, String path, Map<String, String> query,
+        com.google.gson.JsonObject body) throws KithException {
+      java.util.Optional<org.kith.node.api.ApiClient> client = api();
+      if (client.isPresent()) {
+        return client.get().call(method, path, query, body, java.time.Duration.ofMinutes(10));
+      }
+      try (org.kith.node.NodeServices s = openServices()) {
+        return new org.kith.node.api.Router(s).handle(new org.kith.node.api.Router.Request(
+            method, path, query, body == null ? new com.google.gson.JsonObject() : body));
+      }
+    }
+
+    org.kith.node.NodeServices openServices() throws KithException {
+      return openServices(false);
+    }
+
+    org.kith.node.NodeServices openServices(boolean running) throws KithException {
+      PersonalNode node = openNode();
+      try {
+        org.kith.node.NodeServices s = new org.kith.node.NodeServices(node, clock, running);
+        s.transientNetworks(networks);
+        return s;
+      } catch (KithException | RuntimeException e) {
+        node.close();
+        throw e;
+      }
+    }
+
+    org.kith.node.NodeServices.NetworkFactory networks = NetworkSupport.transientFactory();
 
     PersonalNode openNode() throws KithException {
       Home h = resolveHome();

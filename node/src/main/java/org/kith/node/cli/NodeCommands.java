@@ -1,11 +1,11 @@
 package org.kith.node.cli;
 
 import com.google.gson.JsonObject;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kith.node.Home;
 import org.kith.node.KithException;
 import org.kith.node.PersonalNode;
-import org.kith.protocol.identity.PublicId;
 import org.kith.storage.Vault;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,16 +13,6 @@ import picocli.CommandLine.Option;
 /** init, id, status. */
 final class NodeCommands {
   private NodeCommands() {}
-
-  static JsonObject identityJson(PersonalNode node) throws KithException {
-    PublicId id = node.id();
-    JsonObject o = new JsonObject();
-    o.addProperty("id", id.text());
-    o.addProperty("publicKey", id.hex());
-    o.addProperty("fingerprint", id.fingerprint());
-    o.addProperty("name", node.name());
-    return o;
-  }
 
   @Command(name = "init", mixinStandardHelpOptions = true,
       description = {"Create your node: a new identity and an encrypted vault in the home folder.",
@@ -40,12 +30,16 @@ final class NodeCommands {
         throw KithException.badInput("a Kith vault already exists at " + home.vaultDir()
             + "; nothing was changed (use --home for another)");
       }
-      if (name != null && name.strip().length() > 64) {
-        throw KithException.badInput("the name is limited to 64 characters");
+      if (name != null && (name.strip().length() > 64 || name.chars().anyMatch(Character::isISOControl))) {
+        throw KithException.badInput("the name is one line of at most 64 characters");
       }
       char[] pass = c.passphrase("Choose a passphrase for the new vault", true);
       try (PersonalNode node = PersonalNode.init(home, pass, name, c.embedders, c.clock)) {
-        JsonObject o = identityJson(node);
+        JsonObject o = new JsonObject();
+        o.addProperty("id", node.id().text());
+        o.addProperty("publicKey", node.id().hex());
+        o.addProperty("fingerprint", node.id().fingerprint());
+        o.addProperty("name", node.name());
         o.addProperty("home", home.dir().toString());
         t.json(o);
         t.say("Created your Kith node in " + home.dir());
@@ -69,56 +63,59 @@ final class NodeCommands {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      try (PersonalNode node = c.openNode()) {
-        t.json(identityJson(node));
-        t.say(node.id().text());
-        t.say("fingerprint: " + node.id().fingerprint());
-        if (!node.name().isEmpty()) {
-          t.say("name:        " + node.name());
-        }
+      JsonObject o = c.call("GET", "/v1/id", Map.of(), null).getAsJsonObject();
+      t.json(o);
+      t.say(o.get("id").getAsString());
+      t.say("fingerprint: " + o.get("fingerprint").getAsString());
+      if (!o.get("name").getAsString().isEmpty()) {
+        t.say("name:        " + o.get("name").getAsString());
       }
       return 0;
     }
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Show the home folder, whether a vault is there, and (when unlocked) what it holds.")
+      description = "Show the home folder, the vault, whether the node is running, its address and peers.")
   static final class Status implements Callable<Integer> {
     @Override
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
       Home home = c.resolveHome();
-      JsonObject o = new JsonObject();
-      o.addProperty("home", home.dir().toString());
-      boolean exists = Vault.exists(home.vaultDir());
-      boolean canUnlock = c.env.containsKey("KITH_PASSPHRASE") || c.passphraseFile != null || c.interactive;
-      o.addProperty("running", false);
-      if (!exists) {
-        o.addProperty("vault", "absent");
-        t.json(o);
-        t.say("home:  " + home.dir());
-        t.say("vault: none here; run `kith init` to create one");
-        return 0;
+      JsonObject o;
+      if (c.api().isPresent()) {
+        o = c.call("GET", "/v1/status", Map.of(), null).getAsJsonObject();
+      } else {
+        o = new JsonObject();
+        o.addProperty("home", home.dir().toString());
+        o.addProperty("running", false);
+        boolean exists = Vault.exists(home.vaultDir());
+        boolean canUnlock = c.env.containsKey("KITH_PASSPHRASE") || c.passphraseFile != null || c.interactive;
+        if (!exists || !canUnlock) {
+          o.addProperty("vault", exists ? "locked" : "absent");
+          t.json(o);
+          t.say("home:  " + home.dir());
+          t.say(exists ? "vault: present, locked (set KITH_PASSPHRASE or --passphrase-file to see more)"
+              : "vault: none here; run `kith init` to create one");
+          t.say("node:  not running");
+          return 0;
+        }
+        o = c.call("GET", "/v1/status", Map.of(), null).getAsJsonObject();
       }
-      if (!canUnlock) {
-        o.addProperty("vault", "locked");
-        t.json(o);
-        t.say("home:  " + home.dir());
-        t.say("vault: present, locked (set KITH_PASSPHRASE or --passphrase-file to see more)");
-        return 0;
-      }
-      try (PersonalNode node = c.openNode()) {
-        o.addProperty("vault", "unlocked");
-        o.add("identity", identityJson(node));
-        o.addProperty("notes", node.noteCount());
-        t.json(o);
-        t.say("home:  " + home.dir());
-        t.say("vault: unlocked, " + node.noteCount() + " notes");
-        t.say("id:    " + node.id().text());
-        t.say("node:  not running (this command opened the vault itself)");
-      }
+      t.json(o);
+      t.say("home:      " + o.get("home").getAsString());
+      t.say("vault:     " + o.get("vault").getAsString() + ", " + o.get("notes").getAsInt() + " notes");
+      t.say("id:        " + o.getAsJsonObject("identity").get("id").getAsString());
+      boolean running = o.get("running").getAsBoolean();
+      t.say("node:      " + (running ? "running, listening on " + jsonStr(o, "listen") : "not running"));
+      t.say("peers:     " + o.get("peers").getAsInt() + " paired" + (running ? ", " + o.get("connected").getAsInt()
+          + " connected" : ""));
+      t.say("model:     " + o.get("model").getAsString());
       return 0;
     }
+  }
+
+  static String jsonStr(JsonObject o, String f) {
+    return o.has(f) && !o.get(f).isJsonNull() ? o.get(f).getAsString() : "-";
   }
 }

@@ -9,6 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -16,7 +17,6 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import org.kith.node.Importer;
 import org.kith.node.KithException;
 import org.kith.node.PersonalNode;
-import org.kith.node.notes.Note;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,19 +37,18 @@ final class NoteCommands implements Runnable {
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT).withZone(ZoneId.systemDefault());
 
-  static JsonObject noteJson(Note n, boolean withText) {
-    JsonObject o = new JsonObject();
-    o.addProperty("id", n.id().hex());
-    o.addProperty("title", n.title());
-    if (withText) {
-      o.addProperty("text", n.text());
-    }
-    JsonArray tags = new JsonArray();
-    n.tags().forEach(tags::add);
-    o.add("tags", tags);
-    o.addProperty("createdAt", Instant.ofEpochMilli(n.createdAtMillis()).toString());
-    o.addProperty("source", n.source());
-    return o;
+  static List<String> tags(JsonObject o) {
+    List<String> out = new ArrayList<>();
+    o.getAsJsonArray("tags").forEach(e -> out.add(e.getAsString()));
+    return out;
+  }
+
+  static String shortId(JsonObject o) {
+    return o.get("id").getAsString().substring(0, 8);
+  }
+
+  static String date(JsonObject o) {
+    return DATE.format(Instant.parse(o.get("createdAt").getAsString()));
   }
 
   static String tagList(List<String> tags) {
@@ -72,11 +71,12 @@ final class NoteCommands implements Runnable {
       if (text.isBlank()) {
         throw KithException.badInput("the note is empty; nothing was added");
       }
-      try (PersonalNode node = c.openNode()) {
-        Note n = node.addNote(text, tags);
-        t.json(noteJson(n, false));
-        t.say(n.id().hex());
-      }
+      JsonObject body = new JsonObject();
+      body.addProperty("text", text);
+      body.add("tags", org.kith.node.api.Json.strings(tags));
+      JsonObject n = c.call("POST", "/v1/notes", Map.of(), body).getAsJsonObject();
+      t.json(n);
+      t.say(n.get("id").getAsString());
       return 0;
     }
   }
@@ -93,6 +93,26 @@ final class NoteCommands implements Runnable {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
+      JsonObject o;
+      if (c.api().isPresent()) {
+        JsonObject body = new JsonObject();
+        body.add("paths", org.kith.node.api.Json.strings(
+            paths.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()));
+        o = c.call("POST", "/v1/notes/import", Map.of(), body).getAsJsonObject();
+      } else {
+        o = importHere(c);
+      }
+      t.json(o);
+      t.say(String.format(Locale.ROOT, "Imported %d files: %d new or changed, %d unchanged; %d passages added%s.",
+          o.get("files").getAsInt(), o.get("updated").getAsInt(), o.get("unchanged").getAsInt(),
+          o.get("notesAdded").getAsInt(),
+          o.get("notesRemoved").getAsInt() > 0 ? ", " + o.get("notesRemoved").getAsInt() + " replaced" : ""));
+      o.getAsJsonArray("skipped").forEach(s -> t.say("  skipped " + s.getAsString()));
+      return 0;
+    }
+
+    /** Opens the vault here, with a progress bar on a terminal. */
+    private JsonObject importHere(Kith.Context c) throws KithException {
       try (PersonalNode node = c.openNode()) {
         Importer.Progress progress = Importer.Progress.NONE;
         ProgressBar[] bar = new ProgressBar[1];
@@ -124,18 +144,9 @@ final class NoteCommands implements Runnable {
         o.addProperty("updated", r.updated());
         o.addProperty("notesAdded", r.notesAdded());
         o.addProperty("notesRemoved", r.notesRemoved());
-        JsonArray skipped = new JsonArray();
-        r.skipped().forEach(skipped::add);
-        o.add("skipped", skipped);
-        t.json(o);
-        t.say(String.format(Locale.ROOT, "Imported %d files: %d new or changed, %d unchanged; %d passages added%s.",
-            r.files(), r.updated(), r.unchanged(), r.notesAdded(),
-            r.notesRemoved() > 0 ? ", " + r.notesRemoved() + " replaced" : ""));
-        for (String s : r.skipped()) {
-          t.say("  skipped " + s);
-        }
+        o.add("skipped", org.kith.node.api.Json.strings(r.skipped()));
+        return o;
       }
-      return 0;
     }
   }
 
@@ -148,25 +159,15 @@ final class NoteCommands implements Runnable {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      try (PersonalNode node = c.openNode()) {
-        JsonArray a = new JsonArray();
-        List<Note> notes = node.listNotes();
-        String want = tag == null ? null : tag.strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
-        int shown = 0;
-        for (Note n : notes) {
-          if (want != null && !n.tags().contains(want)) {
-            continue;
-          }
-          shown++;
-          a.add(noteJson(n, false));
-          t.say(n.id().shortHex() + "  " + DATE.format(Instant.ofEpochMilli(n.createdAtMillis())) + "  "
-              + n.title() + tagList(n.tags()));
-        }
-        if (shown == 0) {
-          t.say(notes.isEmpty() ? "No notes yet. Add one with: kith note add \"...\"" : "No notes with that tag.");
-        }
-        t.json(a);
+      JsonArray a = c.call("GET", "/v1/notes", tag == null ? Map.of() : Map.of("tag", tag), null).getAsJsonArray();
+      for (var e : a) {
+        JsonObject n = e.getAsJsonObject();
+        t.say(shortId(n) + "  " + date(n) + "  " + n.get("title").getAsString() + tagList(tags(n)));
       }
+      if (a.isEmpty()) {
+        t.say(tag == null ? "No notes yet. Add one with: kith note add \"...\"" : "No notes with that tag.");
+      }
+      t.json(a);
       return 0;
     }
   }
@@ -180,21 +181,19 @@ final class NoteCommands implements Runnable {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      try (PersonalNode node = c.openNode()) {
-        Note n = node.showNote(id);
-        t.json(noteJson(n, true));
-        t.say("id:      " + n.id().hex());
-        t.say("title:   " + n.title());
-        t.say("created: " + DATE.format(Instant.ofEpochMilli(n.createdAtMillis())));
-        if (!n.tags().isEmpty()) {
-          t.say("tags:   " + tagList(n.tags()));
-        }
-        if (n.source() != null) {
-          t.say("source:  " + n.source());
-        }
-        t.say("");
-        t.say(n.text());
+      JsonObject n = c.call("GET", "/v1/notes/" + pathSegment(id), Map.of(), null).getAsJsonObject();
+      t.json(n);
+      t.say("id:      " + n.get("id").getAsString());
+      t.say("title:   " + n.get("title").getAsString());
+      t.say("created: " + date(n));
+      if (!tags(n).isEmpty()) {
+        t.say("tags:   " + tagList(tags(n)));
       }
+      if (!n.get("source").isJsonNull()) {
+        t.say("source:  " + n.get("source").getAsString());
+      }
+      t.say("");
+      t.say(n.get("text").getAsString());
       return 0;
     }
   }
@@ -208,16 +207,16 @@ final class NoteCommands implements Runnable {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      try (PersonalNode node = c.openNode()) {
-        Note n = node.removeNote(id);
-        JsonObject o = new JsonObject();
-        o.addProperty("id", n.id().hex());
-        o.addProperty("removed", true);
-        t.json(o);
-        t.say("Removed " + n.id().shortHex() + "  " + n.title());
-      }
+      JsonObject n = c.call("DELETE", "/v1/notes/" + pathSegment(id), Map.of(), null).getAsJsonObject();
+      t.json(n);
+      t.say("Removed " + shortId(n) + "  " + n.get("title").getAsString());
       return 0;
     }
+  }
+
+  /** Ids go into a URL path: anything but hex digits is refused by the route anyway, so keep it inert. */
+  static String pathSegment(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   @Command(name = "search", mixinStandardHelpOptions = true,
@@ -233,20 +232,17 @@ final class NoteCommands implements Runnable {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      try (PersonalNode node = c.openNode()) {
-        List<PersonalNode.SearchHit> hits = node.search(String.join(" ", words), k);
-        JsonArray a = new JsonArray();
-        for (PersonalNode.SearchHit h : hits) {
-          JsonObject o = noteJson(h.note(), false);
-          o.addProperty("score", Math.round(h.score() * 10000) / 10000.0);
-          a.add(o);
-          t.sayf("%.3f  %s  %s%s%n", h.score(), h.note().id().shortHex(), h.note().title(), tagList(h.note().tags()));
-        }
-        if (hits.isEmpty()) {
-          t.say("No notes yet. Add one with: kith note add \"...\"");
-        }
-        t.json(a);
+      JsonArray a = c.call("GET", "/v1/search", Map.of("q", String.join(" ", words), "k", Integer.toString(k)), null)
+          .getAsJsonArray();
+      for (var e : a) {
+        JsonObject h = e.getAsJsonObject();
+        t.sayf("%.3f  %s  %s%s%n", h.get("score").getAsDouble(), shortId(h), h.get("title").getAsString(),
+            tagList(tags(h)));
       }
+      if (a.isEmpty()) {
+        t.say("No notes yet. Add one with: kith note add \"...\"");
+      }
+      t.json(a);
       return 0;
     }
   }

@@ -32,6 +32,9 @@ final class VaultCommands {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
       Home home = c.resolveHome();
+      if (c.api().isPresent()) {
+        throw KithException.badInput("stop the running node first (Ctrl-C in its terminal), then change the passphrase");
+      }
       char[] old = c.passphrase("Current passphrase", false);
       char[] neu = null;
       try (Vault vault = Vaults.open(home.vaultDir(), old)) {
@@ -76,21 +79,11 @@ final class VaultCommands {
       if (Files.exists(file)) {
         throw KithException.badInput(file + " already exists; choose a new file name (nothing was written)");
       }
-      try (PersonalNode node = c.openNode()) {
-        node.vault().backup(file);
-      } catch (VaultException e) {
-        throw Vaults.translate(e);
-      }
-      long size;
-      try {
-        size = Files.size(file);
-      } catch (IOException e) {
-        size = -1;
-      }
-      JsonObject o = new JsonObject();
-      o.addProperty("file", file.toAbsolutePath().toString());
-      o.addProperty("bytes", size);
-      t.json(o);
+      JsonObject body = new JsonObject();
+      body.addProperty("file", file.toAbsolutePath().normalize().toString());
+      JsonObject r = c.call("POST", "/v1/backup", java.util.Map.of(), body).getAsJsonObject();
+      long size = r.get("bytes").getAsLong();
+      t.json(r);
       t.say("Backed up to " + file.toAbsolutePath() + " (" + size + " bytes, encrypted).");
       t.say("Restore with: kith restore " + file + " --home NEW_FOLDER");
       return 0;

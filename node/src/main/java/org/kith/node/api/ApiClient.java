@@ -1,0 +1,89 @@
+package org.kith.node.api;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.kith.node.Home;
+import org.kith.node.KithException;
+
+/** Talks to the local API of a running node; used by CLI commands while {@code kith start} holds the vault. */
+public final class ApiClient {
+  private final HttpClient http;
+  private final int port;
+  private final String token;
+
+  ApiClient(int port, String token) {
+    this.port = port;
+    this.token = token;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  /** The running node of this home, if one answers. A stale node.json (the node died) yields empty. */
+  public static Optional<ApiClient> find(Home home) {
+    Optional<RunFiles.RunInfo> info = RunFiles.runInfo(home);
+    Optional<String> token = RunFiles.token(home);
+    if (info.isEmpty() || token.isEmpty()) {
+      return Optional.empty();
+    }
+    ApiClient c = new ApiClient(info.get().apiPort(), token.get());
+    try {
+      c.call("GET", "/v1/status", Map.of(), null, Duration.ofSeconds(3));
+      return Optional.of(c);
+    } catch (KithException e) {
+      return Optional.empty();
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public JsonElement call(String method, String path, Map<String, String> query, JsonObject body, Duration timeout)
+      throws KithException {
+    String qs = query.isEmpty() ? "" : "?" + query.entrySet().stream()
+        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .collect(Collectors.joining("&"));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path + qs))
+        .timeout(timeout)
+        .header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json");
+    HttpRequest.BodyPublisher pub = body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8);
+    b.method(method, pub);
+    HttpResponse<String> res;
+    try {
+      res = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new KithException(KithException.UNREACHABLE, "the running node did not answer: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KithException(KithException.UNREACHABLE, "interrupted");
+    }
+    JsonElement out;
+    try {
+      out = JsonParser.parseString(res.body());
+    } catch (JsonParseException e) {
+      throw new KithException(KithException.BAD_INPUT, "the node's API answered " + res.statusCode() + " without JSON");
+    }
+    if (res.statusCode() / 100 != 2) {
+      JsonObject o = out.isJsonObject() ? out.getAsJsonObject() : new JsonObject();
+      String msg = o.has("error") ? o.get("error").getAsString() : "HTTP " + res.statusCode();
+      int code = o.has("exitCode") ? o.get("exitCode").getAsInt() : KithException.BAD_INPUT;
+      throw new KithException(code, msg);
+    }
+    return out;
+  }
+}

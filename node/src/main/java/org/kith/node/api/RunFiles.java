@@ -1,0 +1,89 @@
+package org.kith.node.api;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.kith.node.Home;
+
+/**
+ * The files by which commands find a running node: {@code api.token} (random, mode 0600, new at every start)
+ * and {@code node.json} (API port, listen address, pid). Neither holds anything the owner wrote.
+ */
+public final class RunFiles {
+  public static final String TOKEN_FILE = "api.token";
+  public static final String RUN_FILE = "node.json";
+
+  private RunFiles() {}
+
+  /** What node.json says. */
+  public record RunInfo(int apiPort, String listen, long pid) {}
+
+  public static String newToken(Home home) throws IOException {
+    byte[] b = new byte[32];
+    new java.security.SecureRandom().nextBytes(b);
+    String token = HexFormat.of().formatHex(b);
+    writePrivate(home.dir().resolve(TOKEN_FILE), token);
+    return token;
+  }
+
+  public static Optional<String> token(Home home) {
+    try {
+      return Optional.of(Files.readString(home.dir().resolve(TOKEN_FILE), StandardCharsets.US_ASCII).strip());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  public static void writeRunInfo(Home home, RunInfo info) throws IOException {
+    JsonObject o = new JsonObject();
+    o.addProperty("apiPort", info.apiPort());
+    o.addProperty("listen", info.listen());
+    o.addProperty("pid", info.pid());
+    writePrivate(home.dir().resolve(RUN_FILE), o.toString());
+  }
+
+  public static Optional<RunInfo> runInfo(Home home) {
+    try {
+      JsonObject o = JsonParser.parseString(Files.readString(home.dir().resolve(RUN_FILE))).getAsJsonObject();
+      return Optional.of(new RunInfo(o.get("apiPort").getAsInt(),
+          o.get("listen").isJsonNull() ? null : o.get("listen").getAsString(), o.get("pid").getAsLong()));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  public static void clear(Home home) {
+    try {
+      Files.deleteIfExists(home.dir().resolve(RUN_FILE));
+      Files.deleteIfExists(home.dir().resolve(TOKEN_FILE));
+    } catch (IOException e) {
+      // Stale files are detected by the next command: the API will not answer.
+    }
+  }
+
+  /** Written to a temp file with mode 0600 first, then moved into place, so it is never readable by others. */
+  static void writePrivate(Path file, String content) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    try {
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(tmp);
+    }
+    Files.writeString(tmp, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+    try {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package org.kith.node.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs {@code ./kith} as separate processes, the way a person would: the launcher, the packaged jar, real
+ * homes, real ports. Two people on one machine pair through the CLI while their nodes run.
+ */
+class LauncherIT {
+  static final String PASS = "launcher test passphrase";
+  Path tmp;
+  final List<Process> started = new ArrayList<>();
+
+  record Run(int code, String out, String err) {}
+
+  @BeforeEach
+  void setUp() throws IOException {
+    tmp = Files.createTempDirectory("kith-it");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (Process p : started) {
+      p.destroy();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    try (var s = Files.walk(tmp)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  static Path kith() {
+    return Path.of(System.getProperty("kith.repo.root", "..")).resolve("kith").toAbsolutePath().normalize();
+  }
+
+  ProcessBuilder builder(Path home, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(kith().toString());
+    cmd.add("--home");
+    cmd.add(home.toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+    pb.environment().put("KITH_PASSPHRASE", PASS);
+    return pb;
+  }
+
+  Run run(Path home, String... args) throws Exception {
+    Process p = builder(home, args).start();
+    p.getOutputStream().close();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "kith " + List.of(args) + " did not finish");
+    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  Run ok(Path home, String... args) throws Exception {
+    Run r = run(home, args);
+    assertEquals(0, r.code(), () -> "kith " + List.of(args) + " exited " + r.code() + "\n" + r.out() + r.err());
+    return r;
+  }
+
+  /** Starts {@code kith start} and waits for its "running" line. */
+  Process start(Path home, String listen) throws Exception {
+    Process p = builder(home, "start", "--listen", listen).redirectErrorStream(true).start();
+    started.add(p);
+    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    StringBuilder seen = new StringBuilder();
+    String line;
+    while (System.nanoTime() < deadline && (line = r.readLine()) != null) {
+      seen.append(line).append('\n');
+      if (line.contains("Ctrl-C to stop")) {
+        Thread drain = new Thread(() -> {
+          try {
+            while (r.readLine() != null) {
+              // keep the pipe empty
+            }
+          } catch (IOException e) {
+            // process ended
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+      }
+    }
+    throw new AssertionError("kith start did not come up:\n" + seen);
+  }
+
+  @Test
+  void personalJourney_throughTheLauncher() throws Exception {
+    Path home = tmp.resolve("solo");
+    assertTrue(ok(home, "--help").out().contains("Usage: kith"));
+    JsonObject id = JsonParser.parseString(ok(home, "init", "--name", "Solo", "--json").out()).getAsJsonObject();
+    assertTrue(id.get("id").getAsString().startsWith("kith1"));
+    Path notes = tmp.resolve("notes");
+    Files.createDirectories(notes.resolve("sub"));
+    Files.writeString(notes.resolve("a.md"), "# Bikes\nPatch the inner tube with a rubber patch and glue.");
+    Files.writeString(notes.resolve("sub/b.md"), "# Bread\nFeed the sourdough starter every day.");
+    ok(home, "note", "import", notes.toString());
+    JsonArray hits = JsonParser.parseString(ok(home, "search", "fix a puncture", "--json").out()).getAsJsonArray();
+    assertEquals("Bikes", hits.get(0).getAsJsonObject().get("title").getAsString());
+    Run wrong = runWithPass(home, "not it", "id");
+    assertEquals(3, wrong.code());
+    assertEquals(2, run(home, "no-such-command").code());
+  }
+
+  Run runWithPass(Path home, String pass, String... args) throws Exception {
+    ProcessBuilder pb = builder(home, args);
+    pb.environment().put("KITH_PASSPHRASE", pass);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void twoPeople_pairThroughTheCli_whileTheirNodesRun() throws Exception {
+    Path alice = tmp.resolve("alice");
+    Path bob = tmp.resolve("bob");
+    ok(alice, "init", "--name", "Alice");
+    ok(bob, "init", "--name", "Bob");
+    int portA = freePort();
+    int portB = freePort();
+    start(alice, "127.0.0.1:" + portA);
+    start(bob, "127.0.0.1:" + portB);
+
+    JsonObject status = JsonParser.parseString(ok(alice, "status", "--json").out()).getAsJsonObject();
+    assertTrue(status.get("running").getAsBoolean());
+    JsonObject aliceId = JsonParser.parseString(ok(alice, "id", "--json").out()).getAsJsonObject();
+    assertTrue(aliceId.get("networkKey").getAsString().matches("[0-9a-f]{64}"));
+
+    String code = ok(alice, "invite", "--circle", "neighbours").out().lines().findFirst().orElseThrow().strip();
+    assertTrue(code.startsWith("kithinv1"), code);
+    ok(bob, "pair", code);
+    Run reuse = run(bob, "pair", code);
+    assertEquals(1, reuse.code(), reuse.err());
+
+    JsonArray alicePeers = JsonParser.parseString(ok(alice, "peers", "--json").out()).getAsJsonArray();
+    JsonArray bobPeers = JsonParser.parseString(ok(bob, "peers", "--json").out()).getAsJsonArray();
+    assertEquals(1, alicePeers.size());
+    assertEquals("Bob", alicePeers.get(0).getAsJsonObject().get("petname").getAsString());
+    assertEquals("neighbours", alicePeers.get(0).getAsJsonObject().get("circle").getAsString());
+    assertEquals("Alice", bobPeers.get(0).getAsJsonObject().get("petname").getAsString());
+    assertTrue(ok(alice, "peers").out().contains("Bob"));
+  }
+
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package org.kith.node.pairing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.kith.node.FakeEmbedder;
+import org.kith.node.KithException;
+import org.kith.node.MiniCluster;
+import org.kith.node.MiniCluster.Member;
+import org.kith.protocol.identity.InviteCode;
+
+/** Pairing between real nodes over loopback TCP: Secret Handshake, box-stream, frames, vault. */
+class PairingTest {
+  MiniCluster cluster;
+  Member alice;
+  Member bob;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cluster = new MiniCluster(d -> new FakeEmbedder('f'), MiniCluster.fastConfig());
+    alice = cluster.add("Alice");
+    bob = cluster.add("Bob");
+  }
+
+  @AfterEach
+  void tearDown() {
+    cluster.close();
+  }
+
+  @Test
+  void pairing_storesEachOther_withPetnamesAndCircles_andConnects() throws Exception {
+    Peer a = cluster.pair(alice, bob, "neighbours");
+    assertEquals("Alice", a.petname());
+    assertEquals(Peer.DEFAULT_CIRCLE, a.circle());
+    Peer b = alice.peer(bob);
+    assertNotNull(b);
+    assertEquals("Bob", b.petname());
+    assertEquals("neighbours", b.circle());
+    MiniCluster.await("connection", () -> {
+      try {
+        return alice.connectedTo(bob) && bob.connectedTo(alice);
+      } catch (KithException e) {
+        throw new AssertionError(e);
+      }
+    });
+  }
+
+  @Test
+  void secondUse_ofAOneUseInvite_isRefused_andChangesNothing() throws Exception {
+    Member carol = cluster.add("Carol");
+    String code = alice.services.invite("friends", Duration.ofHours(1), 1).text();
+    bob.services.pair(code, null, Duration.ofSeconds(10));
+    KithException e = assertThrows(KithException.class, () -> carol.services.pair(code, null, Duration.ofSeconds(10)));
+    assertEquals(KithException.BAD_INPUT, e.exitCode());
+    assertTrue(e.getMessage().contains("refused"), e.getMessage());
+    assertNull(alice.peer(carol));
+    assertNull(carol.peer(alice));
+    assertEquals(1, alice.services.peers().all().size());
+  }
+
+  @Test
+  void inviteWithUses2_pairsTwoPeople_thenStops() throws Exception {
+    Member carol = cluster.add("Carol");
+    Member dave = cluster.add("Dave");
+    String code = alice.services.invite("friends", Duration.ofHours(1), 2).text();
+    bob.services.pair(code, null, Duration.ofSeconds(10));
+    carol.services.pair(code, null, Duration.ofSeconds(10));
+    assertThrows(KithException.class, () -> dave.services.pair(code, null, Duration.ofSeconds(10)));
+    assertEquals(2, alice.services.peers().all().size());
+  }
+
+  @Test
+  void expiredInvite_isRefusedByTheInviter_andLocallyWhenTheCodeSaysSo() throws Exception {
+    String code = alice.services.invite("friends", Duration.ofMinutes(5), 1).text();
+    alice.clock.advance(Duration.ofMinutes(6));
+    KithException atInviter = assertThrows(KithException.class, () -> bob.services.pair(code, null, Duration.ofSeconds(10)));
+    assertEquals(KithException.BAD_INPUT, atInviter.exitCode());
+    assertNull(alice.peer(bob));
+
+    String code2 = alice.services.invite("friends", Duration.ofMinutes(5), 1).text();
+    bob.clock.advance(Duration.ofMinutes(30));
+    KithException local = assertThrows(KithException.class, () -> bob.services.pair(code2, null, Duration.ofSeconds(10)));
+    assertTrue(local.getMessage().contains("expired"), local.getMessage());
+    assertNull(alice.peer(bob));
+  }
+
+  @Test
+  void garbledCode_isRefusedBeforeAnyConnection() {
+    KithException e = assertThrows(KithException.class, () -> bob.services.pair("kithinv1notarealcode", null, Duration.ofSeconds(5)));
+    assertEquals(KithException.BAD_INPUT, e.exitCode());
+    assertThrows(KithException.class, () -> bob.services.pair("hello", null, Duration.ofSeconds(5)));
+  }
+
+  @Test
+  void wrongSecret_isRefused() throws Exception {
+    InviteCode real = alice.services.invite("friends", Duration.ofHours(1), 1);
+    byte[] wrong = real.secret();
+    wrong[0] ^= 1;
+    InviteCode forged = new InviteCode(real.inviter().key(), real.inviteId(), wrong, real.expiresAtSeconds(), real.addresses());
+    KithException e = assertThrows(KithException.class, () -> bob.services.pair(forged.text(), null, Duration.ofSeconds(10)));
+    assertEquals(KithException.BAD_INPUT, e.exitCode());
+    assertNull(alice.peer(bob));
+    // The real code still works afterwards: a wrong guess does not burn it.
+    assertNotNull(bob.services.pair(real.text(), null, Duration.ofSeconds(10)));
+  }
+
+  @Test
+  void blockedKey_cannotFinishTheHandshake() throws Exception {
+    alice.services.block(bob.id().text());
+    String code = alice.services.invite("friends", Duration.ofHours(1), 1).text();
+    KithException e = assertThrows(KithException.class, () -> bob.services.pair(code, null, Duration.ofSeconds(5)));
+    assertEquals(KithException.UNREACHABLE, e.exitCode());
+    assertFalse(alice.services.peers().isPaired(bob.id()));
+    assertTrue(alice.services.peers().isBlocked(bob.id()));
+  }
+
+  @Test
+  void unpair_tellsTheOtherSide() throws Exception {
+    cluster.pair(alice, bob, "friends");
+    MiniCluster.await("connection", () -> {
+      try {
+        return bob.connectedTo(alice);
+      } catch (KithException e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertTrue(alice.services.unpair("Bob"));
+    assertNull(alice.peer(bob));
+    MiniCluster.await("bob forgets alice", () -> {
+      try {
+        return bob.peer(alice) == null;
+      } catch (KithException e) {
+        throw new AssertionError(e);
+      }
+    });
+  }
+
+  @Test
+  void peerRestart_reconnects() throws Exception {
+    cluster.pair(alice, bob, "friends");
+    MiniCluster.await("connection", () -> connected(bob, alice));
+    alice.stop();
+    MiniCluster.await("disconnect", () -> !connected(bob, alice));
+    alice.start();
+    MiniCluster.await("reconnection", () -> connected(bob, alice) && connected(alice, bob));
+  }
+
+  @Test
+  void garbageFromAStranger_doesNotStopTheNodeServingOthers() throws Exception {
+    Random r = new Random(1);
+    for (int i = 0; i < 5; i++) {
+      try (Socket s = new Socket("127.0.0.1", alice.port())) {
+        s.setSoTimeout(5000);
+        byte[] junk = new byte[64 + r.nextInt(4000)];
+        r.nextBytes(junk);
+        OutputStream out = s.getOutputStream();
+        out.write(junk);
+        out.flush();
+        InputStream in = s.getInputStream();
+        try {
+          while (in.read() >= 0) {
+            // the node hangs up
+          }
+        } catch (java.net.SocketException | java.net.SocketTimeoutException closed) {
+          // closed by the node: what we want
+        }
+      }
+    }
+    cluster.pair(alice, bob, "friends");
+    MiniCluster.await("connection", () -> connected(alice, bob));
+  }
+
+  @Test
+  void renameCircleAndFind() throws Exception {
+    cluster.pair(alice, bob, "friends");
+    Peer p = alice.services.rename("Bob", "Robert");
+    assertEquals("Robert", p.petname());
+    assertEquals("garden", alice.services.moveToCircle("robert", "garden").circle());
+    assertEquals("garden", alice.services.peers().find(bob.id().text().substring(0, 12)).circle());
+    assertThrows(KithException.class, () -> alice.services.rename("nobody", "x"));
+    assertThrows(KithException.class, () -> alice.services.rename("Robert", "line\nbreak"));
+    List<Peer> all = alice.services.peers().all();
+    assertEquals(1, all.size());
+  }
+
+  static boolean connected(Member a, Member b) {
+    try {
+      return a.services != null && a.connectedTo(b);
+    } catch (KithException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
