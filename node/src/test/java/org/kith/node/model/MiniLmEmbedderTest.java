@@ -24,6 +24,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -243,6 +247,28 @@ class MiniLmEmbedderTest {
     assertThrows(IOException.class, () -> new URL("http://192.0.2.1/").openConnection().connect());
     assertEquals(before + 1, proxies.seen().size());
     proxies.forget(before);
+  }
+
+  @Test
+  void concurrentCallers_getTheSameVectorsAsSequentialOnes() throws Exception {
+    List<String> texts = List.of(TYRE, TUBE, BREAD, "Seed swap at the library on Saturday");
+    List<float[]> expected = new ArrayList<>();
+    for (String t : texts) {
+      expected.add(embedder.embed(t));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<float[]>> futures = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        String t = texts.get(i % texts.size());
+        futures.add(pool.submit(() -> embedder.embed(t)));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        assertArrayEquals(expected.get(i % texts.size()), futures.get(i).get(60, TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
