@@ -116,6 +116,55 @@ public final class Importer {
     return new PersonalNode.ImportResult(files.size(), unchanged, updated, added, removed, skipped);
   }
 
+  /** A document sent by the web page (drag and drop): a file name and its text. */
+  public record Upload(String name, String text) {}
+
+  public static final int MAX_UPLOADS = 200;
+
+  /** Imports uploaded documents the way files are imported, idempotent per file name. */
+  PersonalNode.ImportResult upload(List<Upload> files) throws KithException {
+    if (files.isEmpty()) {
+      throw KithException.badInput("no files to import");
+    }
+    if (files.size() > MAX_UPLOADS) {
+      throw KithException.badInput("at most " + MAX_UPLOADS + " files at once");
+    }
+    int unchanged = 0;
+    int updated = 0;
+    int added = 0;
+    int removed = 0;
+    List<String> skipped = new ArrayList<>();
+    for (Upload u : files) {
+      String name = u.name() == null ? "" : u.name().strip();
+      if (name.isEmpty() || name.length() > 255 || name.contains("/") || name.contains("\\")) {
+        throw KithException.badInput("a file name is 1 to 255 characters without slashes: " + name);
+      }
+      if (!accepted(Path.of(name))) {
+        skipped.add(name + ": only .md, .markdown and .txt files");
+        continue;
+      }
+      byte[] bytes = u.text() == null ? new byte[0] : u.text().getBytes(StandardCharsets.UTF_8);
+      if (bytes.length > MAX_FILE_BYTES) {
+        skipped.add(name + ": larger than " + (MAX_FILE_BYTES >> 20) + " MiB");
+        continue;
+      }
+      List<Passage> passages = Passages.split(u.text() == null ? "" : u.text(), name.replaceFirst("\\.[^.]+$", ""));
+      if (passages.isEmpty()) {
+        skipped.add(name + ": empty");
+        continue;
+      }
+      int[] r = node.replaceSource(node.uploadKey(name), sha256(bytes), passages, name);
+      if (r == null) {
+        unchanged++;
+      } else {
+        updated++;
+        added += r[0];
+        removed += r[1];
+      }
+    }
+    return new PersonalNode.ImportResult(files.size(), unchanged, updated, added, removed, skipped);
+  }
+
   private static void collect(Path p, Set<Path> files, List<String> skipped, boolean explicit)
       throws KithException {
     if (Files.isDirectory(p)) {

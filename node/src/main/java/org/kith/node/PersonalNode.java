@@ -319,6 +319,10 @@ public final class PersonalNode implements AutoCloseable {
     return new Importer(this).run(paths, progress);
   }
 
+  public ImportResult importUploads(List<Importer.Upload> files) throws KithException {
+    return new Importer(this).upload(files);
+  }
+
   byte[] sourceKey(Path file) {
     return vault.lookupKey(Store.SOURCES, file.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
   }
@@ -326,7 +330,16 @@ public final class PersonalNode implements AutoCloseable {
   /** Imports one file's passages, replacing what an earlier import of the same path stored. */
   synchronized int[] replaceSource(Path file, String contentHash, List<Passage> passages, String label)
       throws KithException {
-    byte[] key = sourceKey(file);
+    return replaceSource(sourceKey(file), contentHash, passages, label);
+  }
+
+  /** Keyed by a keyed hash of "upload:" and the file name, so re-uploading the same file adds nothing. */
+  byte[] uploadKey(String name) {
+    return vault.lookupKey(Store.SOURCES, ("upload:" + name).getBytes(StandardCharsets.UTF_8));
+  }
+
+  synchronized int[] replaceSource(byte[] key, String contentHash, List<Passage> passages, String label)
+      throws KithException {
     byte[] old = get(Store.SOURCES, key);
     List<NoteId> oldNotes = new ArrayList<>();
     if (old != null) {
@@ -391,6 +404,11 @@ public final class PersonalNode implements AutoCloseable {
 
   private byte[] weightsHash() throws KithException {
     return HexFormat.of().parseHex(embedder().modelId().weightsSha256());
+  }
+
+  /** Embeds texts with this node's own model, in batches; one vector per text, in order. */
+  public List<float[]> embed(List<String> texts) throws KithException {
+    return embedAll(texts);
   }
 
   List<float[]> embedAll(List<String> texts) throws KithException {

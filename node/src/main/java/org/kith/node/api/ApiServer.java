@@ -39,6 +39,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kith.node.KithException;
+import org.kith.node.NodeServices;
+import org.kith.node.PersonalNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,8 +55,23 @@ public final class ApiServer implements AutoCloseable {
   public static final int MAX_QUEUED_REQUESTS = 64;
   public static final int WORKERS = 2;
 
+  /** One-time login tokens live this long; sessions until logout or until the node stops. */
+  public static final long LOGIN_TOKEN_MILLIS = 10 * 60 * 1000;
+  public static final int MAX_SESSIONS = 32;
+  public static final int MAX_LOGIN_TOKENS = 32;
+  static final String SESSION_COOKIE = "kith_session";
+  static final String STATE_HEADER = "X-Kith-Request";
+  static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  private static final Map<String, String> STATIC = Map.of(
+      "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css");
+
+  private final NodeServices services;
   private final Router router;
   private final byte[] token;
+  private final Map<String, Long> loginTokens = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<String> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.MILLISECONDS,
       new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), r -> {
@@ -66,7 +83,8 @@ public final class ApiServer implements AutoCloseable {
   private Channel channel;
   private int port;
 
-  public ApiServer(Router router, String token) {
+  public ApiServer(NodeServices services, Router router, String token) {
+    this.services = services;
     this.router = router;
     this.token = token.getBytes(StandardCharsets.US_ASCII);
   }
@@ -100,6 +118,49 @@ public final class ApiServer implements AutoCloseable {
     return port;
   }
 
+  /** A fresh one-time login URL for the page (valid {@link #LOGIN_TOKEN_MILLIS}); its token becomes a cookie. */
+  public String loginUrl() {
+    long now = System.currentTimeMillis();
+    loginTokens.values().removeIf(exp -> exp < now);
+    if (loginTokens.size() >= MAX_LOGIN_TOKENS) {
+      loginTokens.clear();
+    }
+    String t = randomToken();
+    loginTokens.put(t, now + LOGIN_TOKEN_MILLIS);
+    return "http://127.0.0.1:" + port + "/login?token=" + t;
+  }
+
+  private String randomToken() {
+    byte[] b = new byte[32];
+    random.nextBytes(b);
+    return java.util.HexFormat.of().formatHex(b);
+  }
+
+  /** How a request proved itself. */
+  enum Auth { NONE, BEARER, COOKIE }
+
+  Auth auth(FullHttpRequest req) {
+    if (authorised(req)) {
+      return Auth.BEARER;
+    }
+    String cookie = sessionCookie(req);
+    return cookie != null && sessions.contains(cookie) ? Auth.COOKIE : Auth.NONE;
+  }
+
+  static String sessionCookie(FullHttpRequest req) {
+    String header = req.headers().get(HttpHeaderNames.COOKIE);
+    if (header == null) {
+      return null;
+    }
+    for (io.netty.handler.codec.http.cookie.Cookie c
+        : io.netty.handler.codec.http.cookie.ServerCookieDecoder.STRICT.decode(header)) {
+      if (c.name().equals(SESSION_COOKIE)) {
+        return c.value();
+      }
+    }
+    return null;
+  }
+
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -109,9 +170,52 @@ public final class ApiServer implements AutoCloseable {
         send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("this API answers only to 127.0.0.1:" + port, 1));
         return;
       }
-      if (!authorised(req)) {
-        send(ctx, keepAlive, HttpResponseStatus.UNAUTHORIZED,
-            error("missing or wrong API token (it is in the node's home folder, file api.token)", 1));
+      QueryStringDecoder path = new QueryStringDecoder(req.uri());
+      String file = STATIC.get(path.path());
+      if (file != null && req.method().name().equals("GET")) {
+        sendStatic(ctx, keepAlive, file);
+        return;
+      }
+      if (path.path().equals("/login") && req.method().name().equals("GET")) {
+        login(ctx, keepAlive, path);
+        return;
+      }
+      Auth auth = auth(req);
+      if (auth == Auth.NONE) {
+        send(ctx, keepAlive, HttpResponseStatus.UNAUTHORIZED, error("not logged in: open the login link that "
+            + "`kith start` printed, or run `kith ui` for a new one (API clients: the token is in api.token)", 1));
+        return;
+      }
+      boolean changesState = !req.method().name().equals("GET") && !req.method().name().equals("HEAD");
+      if (auth == Auth.COOKIE && changesState && !"1".equals(req.headers().get(STATE_HEADER))) {
+        send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN,
+            error("refused: a request that changes something must carry the " + STATE_HEADER + " header", 1));
+        return;
+      }
+      String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+      if (origin != null && !origin.equals("http://127.0.0.1:" + port) && !origin.equals("http://localhost:" + port)) {
+        send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("refused: request from another site", 1));
+        return;
+      }
+      if (path.path().equals("/v1/ui/login")) {
+        if (auth != Auth.BEARER || !req.method().name().equals("POST")) {
+          send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("login links are made with the API token", 1));
+          return;
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("url", loginUrl());
+        send(ctx, keepAlive, HttpResponseStatus.OK, o);
+        return;
+      }
+      if (path.path().equals("/v1/ui/logout") && req.method().name().equals("POST")) {
+        String cookie = sessionCookie(req);
+        if (cookie != null) {
+          sessions.remove(cookie);
+        }
+        FullHttpResponse res = response(HttpResponseStatus.OK, "{\"loggedOut\":true}".getBytes(StandardCharsets.UTF_8),
+            "application/json; charset=utf-8");
+        res.headers().add(HttpHeaderNames.SET_COOKIE, SESSION_COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+        write(ctx, keepAlive, res);
         return;
       }
       QueryStringDecoder qs = new QueryStringDecoder(req.uri());
@@ -136,7 +240,7 @@ public final class ApiServer implements AutoCloseable {
           HttpResponseStatus status = HttpResponseStatus.OK;
           JsonElement out;
           try {
-            out = router.handle(r);
+            out = route(r);
           } catch (KithException e) {
             status = statusOf(e);
             out = error(e.getMessage(), e.exitCode());
@@ -159,6 +263,71 @@ public final class ApiServer implements AutoCloseable {
       LOG.debug("API connection closed: {}", cause.getClass().getSimpleName());
       ctx.close();
     }
+  }
+
+  /** The page's extras on top of the shared routing table: uploads, and a QR beside each new invite. */
+  JsonElement route(Router.Request r) throws KithException {
+    if (r.path().equals("/v1/notes/upload") && r.method().equals("POST")) {
+      java.util.List<org.kith.node.Importer.Upload> files = new java.util.ArrayList<>();
+      if (!r.body().has("files") || !r.body().get("files").isJsonArray()) {
+        throw KithException.badInput("give {\"files\": [{\"name\": ..., \"text\": ...}]}");
+      }
+      for (JsonElement e : r.body().getAsJsonArray("files")) {
+        JsonObject f = e.getAsJsonObject();
+        files.add(new org.kith.node.Importer.Upload(Json.str(f, "name", ""), Json.str(f, "text", "")));
+      }
+      PersonalNode.ImportResult res = services.node().importUploads(files);
+      JsonObject o = new JsonObject();
+      o.addProperty("files", res.files());
+      o.addProperty("unchanged", res.unchanged());
+      o.addProperty("updated", res.updated());
+      o.addProperty("notesAdded", res.notesAdded());
+      o.addProperty("notesRemoved", res.notesRemoved());
+      o.add("skipped", Json.strings(res.skipped()));
+      return o;
+    }
+    JsonElement out = router.handle(r);
+    if (r.path().equals("/v1/invites") && r.method().equals("POST") && out.isJsonObject()) {
+      out.getAsJsonObject().addProperty("qrSvg", QrSvg.of(out.getAsJsonObject().get("code").getAsString()));
+    }
+    return out;
+  }
+
+  private void login(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder path) {
+    java.util.List<String> t = path.parameters().get("token");
+    Long expires = t == null || t.isEmpty() ? null : loginTokens.remove(t.get(0));
+    if (expires == null || expires < System.currentTimeMillis()) {
+      FullHttpResponse res = response(HttpResponseStatus.FORBIDDEN, ("This login link was already used, has expired, or is"
+          + " wrong. Run `kith ui` for a new one.\n").getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
+      write(ctx, keepAlive, res);
+      return;
+    }
+    if (sessions.size() >= MAX_SESSIONS) {
+      sessions.clear();
+    }
+    String session = randomToken();
+    sessions.add(session);
+    FullHttpResponse res = response(HttpResponseStatus.SEE_OTHER, new byte[0], "text/plain; charset=utf-8");
+    res.headers().set(HttpHeaderNames.LOCATION, "/");
+    res.headers().add(HttpHeaderNames.SET_COOKIE, SESSION_COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict");
+    write(ctx, keepAlive, res);
+  }
+
+  private void sendStatic(ChannelHandlerContext ctx, boolean keepAlive, String file) {
+    byte[] bytes;
+    try (java.io.InputStream in = ApiServer.class.getResourceAsStream("/org/kith/node/ui/" + file)) {
+      if (in == null) {
+        send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("the page is missing from this build", 1));
+        return;
+      }
+      bytes = in.readAllBytes();
+    } catch (IOException e) {
+      send(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, error("cannot read the page", 1));
+      return;
+    }
+    String type = file.endsWith(".html") ? "text/html; charset=utf-8"
+        : file.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+    write(ctx, keepAlive, response(HttpResponseStatus.OK, bytes, type));
   }
 
   boolean authorised(FullHttpRequest req) {
@@ -191,12 +360,26 @@ public final class ApiServer implements AutoCloseable {
   }
 
   static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, JsonElement body) {
-    byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+    write(ctx, keepAlive, response(status, body.toString().getBytes(StandardCharsets.UTF_8),
+        "application/json; charset=utf-8"));
+  }
+
+  /** Every answer, page or JSON, carries the same strict headers. */
+  static FullHttpResponse response(HttpResponseStatus status, byte[] bytes, String type) {
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    res.headers().set("Content-Security-Policy", CSP);
     res.headers().set("X-Content-Type-Options", "nosniff");
+    res.headers().set("X-Frame-Options", "DENY");
+    res.headers().set("Referrer-Policy", "no-referrer");
+    res.headers().set("Cross-Origin-Opener-Policy", "same-origin");
+    res.headers().set("Cross-Origin-Resource-Policy", "same-origin");
+    return res;
+  }
+
+  static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {
     if (keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, "keep-alive");
       ctx.writeAndFlush(res);

@@ -38,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       NoteCommands.class,
       NoteCommands.Search.class,
       StartCommand.class,
+      UiCommand.class,
       PeerCommands.Invite.class,
       PeerCommands.Pair.class,
       PeerCommands.Peers.class,

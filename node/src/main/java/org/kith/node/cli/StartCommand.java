@@ -54,7 +54,7 @@ final class StartCommand implements Callable<Integer> {
       new ListenConfig(cfg.host(), bound.getPort()).save(node);
       services.attach(net);
       net.maintainAll();
-      api = new ApiServer(new Router(services), RunFiles.newToken(home));
+      api = new ApiServer(services, new Router(services), RunFiles.newToken(home));
       InetSocketAddress apiAddr = api.start(apiPort);
       RunFiles.writeRunInfo(home, new RunFiles.RunInfo(apiAddr.getPort(), net.listenAddress(), ProcessHandle.current().pid()));
       ApiServer apiRef = api;
@@ -77,6 +77,7 @@ final class StartCommand implements Callable<Integer> {
           + String.join(", ", net.advertisedAddresses()));
       t.say("  local API on http://127.0.0.1:" + apiAddr.getPort() + "/v1/ (token in " + home.dir().resolve(
           RunFiles.TOKEN_FILE) + ")");
+      t.say("  Open the page: " + api.loginUrl() + "  (one-time link; `kith ui` makes another)");
       t.say("  " + services.peers().paired().size() + " paired peers, " + node.noteCount() + " notes. Ctrl-C to stop.");
       c.out.flush();
     } catch (KithException | IOException | RuntimeException e) {

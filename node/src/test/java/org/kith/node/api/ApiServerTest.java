@@ -1,0 +1,192 @@
+package org.kith.node.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.kith.node.FakeEmbedder;
+import org.kith.node.Home;
+import org.kith.node.NodeServices;
+import org.kith.node.PersonalNode;
+import org.kith.node.TestModel;
+
+/** The local API through its real HTTP server: tokens, cookies, the state-change header, Host and Origin checks. */
+class ApiServerTest {
+  Path tmp;
+  NodeServices services;
+  ApiServer server;
+  String token;
+  int port;
+  final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    tmp = Files.createTempDirectory("kith-api");
+    Home home = new Home(tmp.resolve("home"));
+    char[] pass = "api test passphrase".toCharArray();
+    PersonalNode.init(home, pass, "Alice", d -> new FakeEmbedder('a'), Clock.systemUTC()).close();
+    services = new NodeServices(PersonalNode.open(home, pass, d -> new FakeEmbedder('a'), Clock.systemUTC()),
+        Clock.systemUTC(), true);
+    token = RunFiles.newToken(home);
+    server = new ApiServer(services, new Router(services), token);
+    port = server.start(0).getPort();
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.close();
+    services.close();
+    TestModel.deleteTree(tmp);
+  }
+
+  HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  String login() throws Exception {
+    HttpResponse<String> r = send("GET", URI.create(server.loginUrl()).getRawPath() + "?" + URI.create(server.loginUrl()).getRawQuery(), null);
+    assertEquals(303, r.statusCode());
+    String cookie = r.headers().firstValue("set-cookie").orElseThrow();
+    assertTrue(cookie.contains("HttpOnly"), cookie);
+    assertTrue(cookie.contains("SameSite=Strict"), cookie);
+    return cookie.substring(0, cookie.indexOf(';'));
+  }
+
+  @Test
+  void bearerToken_isRequired_andEveryAnswerCarriesTheStrictHeaders() throws Exception {
+    HttpResponse<String> none = send("GET", "/v1/status", null);
+    assertEquals(401, none.statusCode());
+    assertTrue(none.headers().firstValue("content-security-policy").orElse("").contains("default-src 'none'"));
+    assertEquals(401, send("GET", "/v1/status", null, "Authorization", "Bearer " + "0".repeat(64)).statusCode());
+    HttpResponse<String> ok = send("GET", "/v1/status", null, "Authorization", "Bearer " + token);
+    assertEquals(200, ok.statusCode());
+    JsonObject status = JsonParser.parseString(ok.body()).getAsJsonObject();
+    assertTrue(status.get("running").getAsBoolean());
+    assertEquals("no-store", ok.headers().firstValue("cache-control").orElse(""));
+  }
+
+  @Test
+  void loginLink_worksOnce_andTheCookieAuthenticates() throws Exception {
+    String url = server.loginUrl();
+    URI u = URI.create(url);
+    HttpResponse<String> first = send("GET", u.getRawPath() + "?" + u.getRawQuery(), null);
+    assertEquals(303, first.statusCode());
+    HttpResponse<String> again = send("GET", u.getRawPath() + "?" + u.getRawQuery(), null);
+    assertEquals(403, again.statusCode());
+    assertEquals(403, send("GET", "/login?token=nope", null).statusCode());
+    String cookie = first.headers().firstValue("set-cookie").orElseThrow().split(";")[0];
+    assertEquals(200, send("GET", "/v1/notes", null, "Cookie", cookie).statusCode());
+  }
+
+  @Test
+  void cookieAuth_needsTheStateHeader_forChanges() throws Exception {
+    String cookie = login();
+    String body = "{\"text\":\"the tool shed key is with Ruth\",\"tags\":[\"tools\"]}";
+    HttpResponse<String> forged = send("POST", "/v1/notes", body, "Cookie", cookie, "Content-Type", "application/json");
+    assertEquals(403, forged.statusCode());
+    assertTrue(forged.body().contains("X-Kith-Request"), forged.body());
+    assertEquals(0, services.node().noteCount());
+    HttpResponse<String> ok = send("POST", "/v1/notes", body, "Cookie", cookie, "X-Kith-Request", "1");
+    assertEquals(200, ok.statusCode(), ok.body());
+    assertEquals(1, services.node().noteCount());
+    HttpResponse<String> otherSite = send("POST", "/v1/notes", body, "Cookie", cookie, "X-Kith-Request", "1",
+        "Origin", "http://evil.example");
+    assertEquals(403, otherSite.statusCode());
+    assertEquals(1, services.node().noteCount());
+  }
+
+  @Test
+  void logout_forgetsTheSession() throws Exception {
+    String cookie = login();
+    HttpResponse<String> out = send("POST", "/v1/ui/logout", "{}", "Cookie", cookie, "X-Kith-Request", "1");
+    assertEquals(200, out.statusCode());
+    assertTrue(out.headers().firstValue("set-cookie").orElse("").contains("Max-Age=0"));
+    assertEquals(401, send("GET", "/v1/notes", null, "Cookie", cookie).statusCode());
+  }
+
+  @Test
+  void loginLinks_areMadeOnlyWithTheApiToken() throws Exception {
+    String cookie = login();
+    assertEquals(403, send("POST", "/v1/ui/login", "{}", "Cookie", cookie, "X-Kith-Request", "1").statusCode());
+    HttpResponse<String> r = send("POST", "/v1/ui/login", "{}", "Authorization", "Bearer " + token);
+    assertEquals(200, r.statusCode());
+    assertTrue(JsonParser.parseString(r.body()).getAsJsonObject().get("url").getAsString()
+        .startsWith("http://127.0.0.1:" + port + "/login?token="));
+  }
+
+  @Test
+  void foreignHost_isRefused_evenWithTheToken() throws Exception {
+    for (String host : List.of("evil.example", "evil.example:" + port, "127.0.0.1:1", "localhost")) {
+      String res = raw("GET /v1/status HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+          + "\r\nConnection: close\r\n\r\n");
+      assertTrue(res.startsWith("HTTP/1.1 403"), host + " -> " + res.lines().findFirst().orElse(""));
+    }
+    String page = raw("GET / HTTP/1.1\r\nHost: rebind.example\r\nConnection: close\r\n\r\n");
+    assertTrue(page.startsWith("HTTP/1.1 403"), page);
+    String ok = raw("GET /v1/status HTTP/1.1\r\nHost: localhost:" + port + "\r\nAuthorization: Bearer " + token
+        + "\r\nConnection: close\r\n\r\n");
+    assertTrue(ok.startsWith("HTTP/1.1 200"), ok);
+  }
+
+  @Test
+  void upload_importsDocuments_idempotently_andInvitesCarryAQr() throws Exception {
+    String body = "{\"files\":[{\"name\":\"garden.md\",\"text\":\"# Beans\\nSow after the frost.\\n\\n# Peas\\nNeed sticks.\"},"
+        + "{\"name\":\"photo.png\",\"text\":\"x\"}]}";
+    HttpResponse<String> r = send("POST", "/v1/notes/upload", body, "Authorization", "Bearer " + token);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+    assertEquals(2, o.get("notesAdded").getAsInt());
+    assertEquals(1, o.getAsJsonArray("skipped").size());
+    JsonObject again = JsonParser.parseString(
+        send("POST", "/v1/notes/upload", body, "Authorization", "Bearer " + token).body()).getAsJsonObject();
+    assertEquals(0, again.get("notesAdded").getAsInt());
+    assertEquals(400, send("POST", "/v1/notes/upload", "{\"files\":[{\"name\":\"../x.md\",\"text\":\"a\"}]}",
+        "Authorization", "Bearer " + token).statusCode());
+    assertEquals(400, send("POST", "/v1/notes/upload", "not json", "Authorization", "Bearer " + token).statusCode());
+
+    HttpResponse<String> inv = send("POST", "/v1/invites", "{}", "Authorization", "Bearer " + token);
+    assertEquals(200, inv.statusCode(), inv.body());
+    assertTrue(JsonParser.parseString(inv.body()).getAsJsonObject().get("qrSvg").getAsString().startsWith("<svg"));
+  }
+
+  @Test
+  void unknownPathsAndMethods_areClearErrors() throws Exception {
+    assertEquals(404, send("GET", "/v1/nothing", null, "Authorization", "Bearer " + token).statusCode());
+    assertEquals(405, send("DELETE", "/v1/status", null, "Authorization", "Bearer " + token).statusCode());
+    HttpResponse<String> bad = send("GET", "/v1/notes/zz", null, "Authorization", "Bearer " + token);
+    assertEquals(400, bad.statusCode());
+    assertFalse(JsonParser.parseString(bad.body()).getAsJsonObject().get("error").getAsString().isEmpty());
+  }
+
+  String raw(String request) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      OutputStream out = s.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}
