@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * all-MiniLM-L6-v2 (quantized ONNX, from the langchain4j jar on the class path) run by DJL on ONNX Runtime,
- * tokenized by Hugging Face tokenizers, mean-pooled and L2-normalised. Never downloads anything: the model and
- * tokenizer are copied from the class path into {@code cacheDir/model}, checked by SHA-256 against the hashes
+ * tokenized by Hugging Face tokenizers, mean-pooled and L2-normalised. Never downloads anything: the model
+ * and tokenizer are copied from the class path into {@code cacheDir/model}, checked by SHA-256 against the hashes
  * pinned here, and DJL runs in offline mode with its caches under {@code cacheDir}.
  *
  * <p>Thread-safety: safe for concurrent use. A DJL {@code Predictor} is not thread-safe, so calls into the
@@ -40,7 +40,8 @@ public final class MiniLmEmbedder implements Embedder {
   public static final String MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
   public static final String TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
   /** SHA-256 of the vetted files; a different jar on the class path is refused rather than used silently. */
-  public static final String MODEL_SHA256 = "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1";
+  public static final String MODEL_SHA256 =
+      "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1";
   public static final String TOKENIZER_SHA256 =
       "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0";
   public static final int DIMENSIONS = 384;
@@ -63,7 +64,8 @@ public final class MiniLmEmbedder implements Embedder {
   private final ModelId modelId = new ModelId(MODEL_NAME, MODEL_SHA256);
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private MiniLmEmbedder(Model model, Predictor<TokenBatch, float[][]> predictor, HuggingFaceTokenizer tokenizer) {
+  private MiniLmEmbedder(
+      Model model, Predictor<TokenBatch, float[][]> predictor, HuggingFaceTokenizer tokenizer) {
     this.model = model;
     this.predictor = predictor;
     this.tokenizer = tokenizer;
@@ -104,8 +106,8 @@ public final class MiniLmEmbedder implements Embedder {
 
   /**
    * The tokenizer exactly as this embedder configures it: truncation at {@link #MAX_TOKENS} and no padding
-   * (the tokenizer file asks for fixed padding to 128, which we turn off); {@link #embedBatch} pads each batch
-   * itself to its longest text.
+   * (the tokenizer file asks for fixed padding to 128, which we turn off); {@link #embedBatch} pads each
+   * batch itself to its longest text.
    */
   public static HuggingFaceTokenizer newTokenizer(Path tokenizerFile) throws IOException {
     return HuggingFaceTokenizer.builder()
@@ -117,7 +119,8 @@ public final class MiniLmEmbedder implements Embedder {
   }
 
   /** Copies a class path resource into {@code dir} unless an intact copy is already there. */
-  private static Path materialize(String resource, String sha256, Path dir) throws IOException, EmbeddingException {
+  private static Path materialize(String resource, String sha256, Path dir)
+      throws IOException, EmbeddingException {
     Path target = dir.resolve(resource);
     if (Files.isRegularFile(target) && sha256(target).equals(sha256)) {
       return target;
@@ -327,7 +330,8 @@ public final class MiniLmEmbedder implements Embedder {
       if (s.length != 3 || s[0] != in.batch() || s[1] != in.seqLen() || s[2] != DIMENSIONS) {
         throw new IllegalStateException("unexpected model output shape " + hidden.getShape());
       }
-      return Pooling.meanPoolNormalized(hidden.toFloatArray(), in.mask(), in.batch(), in.seqLen(), DIMENSIONS);
+      return Pooling.meanPoolNormalized(
+          hidden.toFloatArray(), in.mask(), in.batch(), in.seqLen(), DIMENSIONS);
     }
 
     @Override

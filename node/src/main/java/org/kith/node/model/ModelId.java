@@ -14,7 +14,8 @@ public record ModelId(String name, String weightsSha256) {
       throw new IllegalArgumentException("model name is blank");
     }
     if (weightsSha256 == null || !SHA256_HEX.matcher(weightsSha256).matches()) {
-      throw new IllegalArgumentException("weightsSha256 is not 64 lowercase hex characters: " + weightsSha256);
+      throw new IllegalArgumentException(
+          "weightsSha256 is not 64 lowercase hex characters: " + weightsSha256);
     }
   }
 }

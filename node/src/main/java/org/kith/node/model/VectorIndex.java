@@ -268,7 +268,8 @@ public final class VectorIndex {
     }
   }
 
-  private void scanBlocks(long[] qInt, long qSum, double qStep, float[] approx, int n, int fromBlock, int toBlock) {
+  private void scanBlocks(
+      long[] qInt, long qSum, double qStep, float[] approx, int n, int fromBlock, int toBlock) {
     final int w = BLOCK_LONGS;
     long[] a0 = new long[w];
     long[] a1 = new long[w];

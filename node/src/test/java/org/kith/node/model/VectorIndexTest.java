@@ -114,7 +114,9 @@ class VectorIndexTest {
 
   @Property(tries = 200)
   void randomPutsAndRemoves_matchBruteForce(
-      @ForAll long seed, @ForAll @IntRange(min = 1, max = 40) int dim, @ForAll @IntRange(min = 0, max = 300) int ops,
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 40) int dim,
+      @ForAll @IntRange(min = 0, max = 300) int ops,
       @ForAll @IntRange(min = 0, max = 50) int k, @ForAll boolean twoStage) {
     Random rnd = new Random(seed);
     VectorIndex index = new VectorIndex(dim, twoStage ? 0 : Integer.MAX_VALUE);
