@@ -41,6 +41,8 @@ public final class SearchBenchmark implements Benchmark {
     }
     report.figure("search_100k_p50_ms", Report.median(ms), "ms");
     report.figure("search_100k_p99_ms", Report.percentile(ms, 99), "ms");
+    System.err.println(
+        "# load average " + EmbedBenchmark.loadAverage() + " on " + EmbedBenchmark.cores() + " cores");
   }
 
   private static float[] gaussian(Random rnd) {
