@@ -17,6 +17,7 @@ public final class Bench {
     list.add(new org.kith.bench.record.RecordBenchmark());
     list.addAll(List.of(new org.kith.bench.model.EmbedBenchmark(), new org.kith.bench.model.SearchBenchmark()));
     list.addAll(org.kith.bench.transport.TransportBenchmarks.all());
+    list.add(new org.kith.bench.net.NetBenchmark());
     return list;
   }
 

@@ -7,9 +7,13 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
+import org.kith.protocol.boxstream.BoxStream;
 import org.kith.protocol.boxstream.BoxStreamDecoder;
 import org.kith.protocol.boxstream.BoxStreamEncoder;
 import org.kith.protocol.boxstream.BoxStreamException;
@@ -31,6 +35,11 @@ final class BoxStreamCodec extends ChannelDuplexHandler {
     }
   };
 
+  /** Plaintext written but not yet flushed; boxed in one go at the flush, or once it reaches this size. */
+  private static final int MAX_PENDING_BYTES = 16 * BoxStream.MAX_BODY_BYTES;
+
+  private final ByteArrayOutputStream pendingPlain = new ByteArrayOutputStream();
+  private final List<ChannelPromise> pendingPromises = new ArrayList<>();
   private BoxStreamEncoder encoder;
   private BoxStreamDecoder decoder;
   private boolean failed;
@@ -97,20 +106,66 @@ final class BoxStreamCodec extends ChannelDuplexHandler {
         promise.setFailure(new ClosedChannelException());
         return;
       }
-      byte[] plain = ByteBufUtil.getBytes(in);
-      ctx.write(Unpooled.wrappedBuffer(encoder.encode(plain)), promise);
+      // Writes wait for the flush and go out boxed together: a burst of small frames (responses to a burst of
+      // requests) costs one box per 4 KiB rather than one per frame.
+      in.getBytes(in.readerIndex(), pendingPlain, in.readableBytes());
+      pendingPromises.add(promise);
+    } catch (IOException e) {
+      throw new UncheckedIOException("ByteArrayOutputStream does not throw", e);
     } finally {
       ReferenceCountUtil.release(in);
     }
+    if (pendingPlain.size() >= MAX_PENDING_BYTES) {
+      writePending(ctx);
+    }
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    writePending(ctx);
+    ctx.flush();
+  }
+
+  private void writePending(ChannelHandlerContext ctx) {
+    if (pendingPromises.isEmpty()) {
+      return;
+    }
+    byte[] plain = pendingPlain.toByteArray();
+    pendingPlain.reset();
+    List<ChannelPromise> promises = new ArrayList<>(pendingPromises);
+    pendingPromises.clear();
+    if (plain.length == 0) {
+      promises.forEach(ChannelPromise::setSuccess);
+      return;
+    }
+    ctx.write(Unpooled.wrappedBuffer(encoder.encode(plain))).addListener(f -> {
+      for (ChannelPromise p : promises) {
+        if (f.isSuccess()) {
+          p.trySuccess();
+        } else {
+          p.tryFailure(f.cause());
+        }
+      }
+    });
+  }
+
+  private void failPending(Throwable cause) {
+    pendingPlain.reset();
+    for (ChannelPromise p : pendingPromises) {
+      p.tryFailure(cause);
+    }
+    pendingPromises.clear();
   }
 
   @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
     if (encoder != null && !closing && !freed && ctx.channel().isActive()) {
+      writePending(ctx);
       closing = true;
       ctx.writeAndFlush(Unpooled.wrappedBuffer(encoder.goodbye()));
     }
     closing = true;
+    failPending(new ClosedChannelException());
     ctx.close(promise);
   }
 
@@ -136,6 +191,7 @@ final class BoxStreamCodec extends ChannelDuplexHandler {
   private void free() {
     if (!freed) {
       freed = true;
+      failPending(new ClosedChannelException());
       if (encoder != null) {
         encoder.close();
         decoder.close();

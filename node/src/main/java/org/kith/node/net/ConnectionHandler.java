@@ -6,10 +6,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.collection.LongObjectHashMap;
+import io.netty.util.collection.LongObjectMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,8 +38,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private final Transport transport;
   private final boolean inbound;
   private final CompletableFuture<PeerConnection> connectFuture; // null for inbound connections
-  private final Set<Long> inFlight = new HashSet<>();
+  /** Ids of the peer's requests our handler is working on. */
+  private final LongObjectMap<Boolean> inFlight = new LongObjectHashMap<>();
   private PeerConnection conn;
+  private TokenBucket bucket;
   private boolean helloSeen;
   private Throwable handshakeFailure;
 
@@ -62,7 +64,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void onHandshake(ChannelHandlerContext ctx, ShsHandler.Completed completed) {
     TransportConfig config = transport.config();
-    conn = new PeerConnection(ctx.channel(), completed.remote(), inbound, config.requestTimeout());
+    conn = new PeerConnection(ctx.channel(), completed.remote(), inbound, config.requestTimeout(),
+        config.maxInFlightPerPeer());
+    bucket = transport.bucket(conn.remote());
     LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
     Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION).build();
     ctx.writeAndFlush(FrameCodec.frame(FrameType.HELLO, 0, hello));
@@ -70,14 +74,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onIdle(ChannelHandlerContext ctx, IdleStateEvent idle) {
-    if (conn == null) {
-      return; // the handshake timeout covers this phase
+    if (conn == null || idle.state() != IdleState.READER_IDLE) {
+      return; // the handshake timeout covers the handshake
     }
-    if (idle.state() == IdleState.READER_IDLE) {
-      LOG.debug("{} silent for {}: closing", conn, transport.config().idleTimeout());
+    // Fired after every keepaliveInterval of silence from the peer: close once it is idleTimeout, else PING.
+    long silentMillis = System.currentTimeMillis() - conn.lastSeenMillis();
+    if (silentMillis >= transport.config().idleTimeout().toMillis()) {
+      LOG.debug("{} silent for {} ms: closing", conn, silentMillis);
       ctx.channel().close();
-    } else if (idle.state() == IdleState.ALL_IDLE) {
-      // The PONG (or its absence, through the reader-idle timeout) is all that matters.
+    } else {
+      // Only the PONG matters, as a read; its absence ends in the close above.
       conn.request(FrameType.PING, Empty.getDefaultInstance()).whenComplete((f, e) -> {});
     }
   }
@@ -133,12 +139,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       sendError(ch, 0, ErrorCode.MALFORMED, type + " request without a request_id");
       return;
     }
-    if (!transport.bucket(conn.remote()).tryTake(System.nanoTime())) {
+    if (!bucket.tryTake(System.nanoTime())) {
       sendError(ch, id, ErrorCode.RATE_LIMITED, "more than "
           + transport.config().maxRequestsPerSecondPerPeer() + " requests per second");
       return;
     }
-    if (inFlight.contains(id)) {
+    if (inFlight.containsKey(id)) {
       sendError(ch, id, ErrorCode.MALFORMED, "request_id already open");
       return;
     }
@@ -162,7 +168,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       sendError(ch, id, e.code().wireCode(), e.getMessage());
       return;
     }
-    inFlight.add(id);
+    inFlight.put(id, Boolean.TRUE);
     CompletableFuture<Response> result;
     try {
       result = transport.handler().handle(conn, frame);
@@ -171,6 +177,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       }
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
+    }
+    if (result.isDone()) {
+      // Answered on the spot (from memory): no hop through the task queue, and the reply joins the flush
+      // that ends this read.
+      Response response = null;
+      Throwable error = null;
+      try {
+        response = result.join();
+      } catch (RuntimeException e) {
+        error = e;
+      }
+      respond(ch, type, id, response, error);
+      return;
     }
     result.whenComplete((response, error) -> {
       try {

@@ -2,16 +2,18 @@ package org.kith.node.net;
 
 import com.google.protobuf.MessageLite;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.collection.LongObjectHashMap;
+import io.netty.util.collection.LongObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.kith.protocol.Limits;
 import org.kith.protocol.frame.FrameCodec;
 import org.kith.protocol.frame.FrameException;
@@ -33,8 +35,10 @@ public final class PeerConnection {
   private final InetSocketAddress remoteAddress;
   private final boolean inbound;
   private final long defaultTimeoutMillis;
-  private final AtomicLong nextRequestId = new AtomicLong();
-  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  /** Our open requests by id; event loop only. */
+  private final LongObjectMap<Pending> pending = new LongObjectHashMap<>();
+  private final int maxOpenRequests;
+  private long lastRequestId; // event loop only
   private volatile long lastSeenMillis = System.currentTimeMillis();
   private volatile Hello hello;
   /** Set once {@link RequestHandler#onConnected} was called, so that onClosed is called exactly once too. */
@@ -57,7 +61,9 @@ public final class PeerConnection {
     }
   }
 
-  PeerConnection(Channel channel, PublicId remote, boolean inbound, Duration defaultTimeout) {
+  PeerConnection(Channel channel, PublicId remote, boolean inbound, Duration defaultTimeout,
+      int maxOpenRequests) {
+    this.maxOpenRequests = maxOpenRequests;
     this.channel = channel;
     this.remote = remote;
     this.remoteAddress = (InetSocketAddress) channel.remoteAddress();
@@ -92,7 +98,9 @@ public final class PeerConnection {
   /**
    * Sends a request (PAIR_REQUEST, QUERY, SYNC_REQUEST or PING) and completes with the matching response
    * frame. Fails with {@link ErrorFrameException} when the peer answers ERROR (or a response of the wrong
-   * type, as {@code MALFORMED}), {@link RequestTimeoutException}, {@link ConnectionClosedException}, or
+   * type, as {@code MALFORMED}; or {@code RATE_LIMITED} without sending when
+   * {@link TransportConfig#maxInFlightPerPeer()} requests are already open), {@link RequestTimeoutException},
+   * {@link ConnectionClosedException}, or
    * {@link FrameException} {@code TOO_LARGE} when the request itself exceeds {@code MAX_FRAME_BYTES}.
    */
   public CompletableFuture<Frame> request(FrameType type, MessageLite payload, Duration timeout) {
@@ -103,38 +111,47 @@ public final class PeerConnection {
       throw new IllegalArgumentException("timeout not positive: " + timeout);
     }
     Pending p = new Pending(FrameTypes.responseTo(type));
+    // The bookkeeping is confined to the event loop: one task hop from another thread, none from the loop.
+    EventLoop loop = channel.eventLoop();
+    if (loop.inEventLoop()) {
+      send(p, type, payload, timeout.toMillis());
+    } else {
+      try {
+        loop.execute(() -> send(p, type, payload, timeout.toMillis()));
+      } catch (RejectedExecutionException e) {
+        p.future.completeExceptionally(new ConnectionClosedException("transport is shut down"));
+      }
+    }
+    return p.future;
+  }
+
+  private void send(Pending p, FrameType type, MessageLite payload, long millis) {
     if (!channel.isActive()) {
       p.future.completeExceptionally(new ConnectionClosedException("connection to " + remote.shortText()
           + " is closed"));
-      return p.future;
+      return;
     }
-    long id = nextRequestId.incrementAndGet();
+    if (pending.size() >= maxOpenRequests) {
+      // Spec 5.3: a side MUST NOT have more open; refused here rather than by the peer.
+      p.future.completeExceptionally(new ErrorFrameException(ErrorCode.RATE_LIMITED,
+          "already " + maxOpenRequests + " requests open to this peer"));
+      return;
+    }
+    long id = ++lastRequestId;
     Frame frame = FrameCodec.frame(type, id, payload);
     if (frame.getSerializedSize() > Limits.MAX_FRAME_BYTES) {
       p.future.completeExceptionally(new FrameException(FrameException.Code.TOO_LARGE,
           type + " request of " + frame.getSerializedSize() + " bytes exceeds MAX_FRAME_BYTES"));
-      return p.future;
+      return;
     }
-    long millis = timeout.toMillis();
     pending.put(id, p);
-    try {
-      p.timer = channel.eventLoop().schedule(() -> {
-        if (pending.remove(id, p)) {
-          p.future.completeExceptionally(new RequestTimeoutException(type, millis));
-        }
-      }, millis, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      pending.remove(id, p);
-      p.future.completeExceptionally(new ConnectionClosedException("transport is shut down"));
-      return p.future;
-    }
-    channel.writeAndFlush(frame).addListener(w -> {
-      if (!w.isSuccess() && pending.remove(id, p)) {
-        p.cancelTimer();
-        p.future.completeExceptionally(new ConnectionClosedException("request not sent: " + w.cause()));
+    p.timer = channel.eventLoop().schedule(() -> {
+      if (pending.remove(id) != null) {
+        p.future.completeExceptionally(new RequestTimeoutException(type, millis));
       }
-    });
-    return p.future;
+    }, millis, TimeUnit.MILLISECONDS);
+    // A failed write means the channel is closing: channelInactive fails every pending request.
+    channel.writeAndFlush(frame, channel.voidPromise());
   }
 
   /** Sends an unsolicited frame (request id 0), such as UNPAIR. */
@@ -167,7 +184,7 @@ public final class PeerConnection {
     return lastSeenMillis;
   }
 
-  /** Requests we sent that await a response. */
+  /** Requests we sent that await a response; read from another thread it is only an estimate. */
   int pendingRequests() {
     return pending.size();
   }
@@ -184,7 +201,7 @@ public final class PeerConnection {
     return channel;
   }
 
-  /** Completes the request {@code response} answers; false when none is open (late, or never sent). */
+  /** On the event loop: completes the request {@code response} answers; false when none is open (late, or never sent). */
   boolean complete(Frame response) {
     long id = response.getHeader().getRequestId();
     Pending p = pending.remove(id);
@@ -226,13 +243,13 @@ public final class PeerConnection {
     }
   }
 
+  /** On the event loop, when the channel closed. */
   void failAll(TransportException cause) {
-    for (Long id : pending.keySet()) {
-      Pending p = pending.remove(id);
-      if (p != null) {
-        p.cancelTimer();
-        p.future.completeExceptionally(cause);
-      }
+    List<Pending> all = new ArrayList<>(pending.values());
+    pending.clear();
+    for (Pending p : all) {
+      p.cancelTimer();
+      p.future.completeExceptionally(cause);
     }
   }
 

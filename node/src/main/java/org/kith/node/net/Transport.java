@@ -13,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * connection runs the pipeline
  *
  * <pre>
- * socket -> ShsHandler -> BoxStreamCodec -> FrameCodecHandler -> IdleStateHandler -> ConnectionHandler
+ * socket -> ShsHandler -> BoxStreamCodec -> FlushConsolidationHandler -> FrameCodecHandler -> IdleStateHandler
+ *     -> ConnectionHandler
  * </pre>
  *
  * <p><b>One connection per peer.</b> When a second connection to a key completes its handshake while one is
@@ -61,6 +63,8 @@ public final class Transport implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
   /** Two threads at most: the machine is shared with the model and the vault. */
   private static final int EVENT_LOOP_THREADS = 2;
+  /** Flushes held back at most during one read, so a long read cannot delay answers without bound. */
+  private static final int FLUSH_CONSOLIDATION_LIMIT = 64;
 
   private final TransportConfig config;
   private final KeyPair keys;
@@ -325,9 +329,12 @@ public final class Transport implements AutoCloseable {
     ch.pipeline()
         .addLast("shs", new ShsHandler(shs, boxStream, config.handshakeTimeout().toMillis()))
         .addLast("box-stream", boxStream)
+        // While a read is in progress, flushes wait for its end, so the box-stream boxes a burst of responses
+        // together; outside reads every flush goes through at once.
+        .addLast("flush", new FlushConsolidationHandler(FLUSH_CONSOLIDATION_LIMIT, false))
         .addLast("frame", new FrameCodecHandler())
-        .addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0,
-            config.keepaliveInterval().toMillis(), TimeUnit.MILLISECONDS))
+        // Reads only: watching writes too would cost a listener on every write.
+        .addLast("idle", new IdleStateHandler(config.keepaliveInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
         .addLast("connection", new ConnectionHandler(this, inbound, connectFuture));
   }
 

@@ -10,12 +10,14 @@ import org.kith.protocol.Limits;
  *     handshake; an inbound connection beyond it is closed at accept, an outbound one fails with
  *     {@link ConnectFailedException.Reason#TOO_MANY_CONNECTIONS}
  * @param maxInFlightPerPeer requests from one peer being handled at once; beyond it the peer gets an
- *     {@code ERROR RATE_LIMITED}
+ *     {@code ERROR RATE_LIMITED}. Also caps our own open requests on one connection (spec 5.3): a request
+ *     beyond it fails at once with {@link ErrorFrameException} {@code RATE_LIMITED}
  * @param maxRequestsPerSecondPerPeer token-bucket refill rate for requests from one connection
  * @param maxRequestBurstPerPeer token-bucket depth
  * @param handshakeTimeout TCP connect plus Secret Handshake
- * @param idleTimeout a connection on which nothing arrived for this long is closed
- * @param keepaliveInterval a connection on which nothing was sent or received for this long gets a PING
+ * @param idleTimeout a connection on which nothing arrived for this long is closed (checked every
+ *     keepaliveInterval of silence, so the close comes at the first multiple of it at or past this)
+ * @param keepaliveInterval a peer silent for this long gets a PING; its PONG keeps the connection
  * @param requestTimeout default wait for a response
  * @param reconnectMin first delay of {@link Transport#maintain}'s exponential backoff
  * @param reconnectMax the backoff's cap
