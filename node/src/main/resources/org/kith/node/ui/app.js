@@ -1,0 +1,748 @@
+// Kith's local page. Plain ES2020, no framework, nothing fetched from anywhere but this node (the CSP says so).
+// All data goes into the page through textContent and attributes, never innerHTML: a peer writes the answers.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const VIEWS = ['ask', 'notes', 'sharing', 'people', 'status'];
+  // Dropped files go to the node as text in one JSON body; the API takes at most 1 MiB.
+  const MAX_UPLOAD_CHARS = 900 * 1024;
+  const MAX_UPLOAD_FILES = 200;
+
+  let notesCache = [];
+  let sharedCache = [];
+  let profilePreviewed = null;
+
+  // ---- talking to the node
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(method, path, body) {
+    const init = {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { 'X-Kith-Request': '1', 'Accept': 'application/json' },
+    };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, 'Cannot reach your node: is `kith start` still running?');
+    }
+    let data = null;
+    const text = await res.text();
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch (e) {
+        data = null;
+      }
+    }
+    if (res.status === 401) {
+      showGate('Your login has ended or this page was opened without its login link.');
+      throw new ApiError(401, 'Not logged in.');
+    }
+    if (!res.ok) {
+      const msg = data && data.error ? data.error : `The node answered ${res.status}.`;
+      throw new ApiError(res.status, msg);
+    }
+    return data;
+  }
+
+  const get = (path) => api('GET', path);
+  const post = (path, body) => api('POST', path, body === undefined ? {} : body);
+
+  // ---- small DOM helpers
+
+  function el(tag, props, ...children) {
+    const e = document.createElement(tag);
+    if (props) {
+      for (const [k, v] of Object.entries(props)) {
+        if (v === undefined || v === null || v === false) continue;
+        if (k === 'class') e.className = v;
+        else if (k === 'text') e.textContent = v;
+        else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+        else if (v === true) e.setAttribute(k, '');
+        else e.setAttribute(k, String(v));
+      }
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function say(id, text) {
+    const box = $(id);
+    box.textContent = text || '';
+  }
+
+  function flash(text) {
+    say('problem', '');
+    say('flash', text);
+  }
+
+  function problem(err) {
+    if (err && err.status === 401) return;
+    say('flash', '');
+    say('problem', err && err.message ? err.message : String(err));
+  }
+
+  // Runs an action from a form or button: disables it while it runs and shows failures where people look.
+  async function busy(control, statusId, work) {
+    const buttons = control instanceof HTMLFormElement ? [...control.querySelectorAll('button')] : [control];
+    buttons.forEach((b) => { b.disabled = true; });
+    say('problem', '');
+    try {
+      return await work();
+    } catch (e) {
+      if (statusId) say(statusId, '');
+      problem(e);
+      return undefined;
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  function ago(iso) {
+    if (!iso) return 'never';
+    const t = Date.parse(iso);
+    if (Number.isNaN(t)) return String(iso);
+    const s = Math.round((Date.now() - t) / 1000);
+    if (s < 0) return in_(-s);
+    if (s < 60) return 'just now';
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+    return `${Math.floor(s / 86400)} days ago`;
+  }
+
+  function in_(s) {
+    if (s < 3600) return `in ${Math.max(1, Math.floor(s / 60))} min`;
+    if (s < 86400) return `in ${Math.floor(s / 3600)} h`;
+    return `in ${Math.floor(s / 86400)} days`;
+  }
+
+  function until(iso) {
+    if (!iso) return 'no expiry';
+    const t = Date.parse(iso);
+    if (Number.isNaN(t)) return String(iso);
+    const s = Math.round((t - Date.now()) / 1000);
+    return s <= 0 ? 'expired' : `expires ${in_(s)}`;
+  }
+
+  function timeEl(iso, text) {
+    return el('time', { datetime: iso || undefined, title: iso || undefined, text });
+  }
+
+  function words(s) {
+    return (s || '').split(/[\s,]+/).map((w) => w.replace(/^#/, '').trim()).filter(Boolean);
+  }
+
+  // ---- views and login state
+
+  function showGate(why) {
+    $('loading').hidden = true;
+    $('nav').hidden = true;
+    $('logout').hidden = true;
+    $('who').textContent = '';
+    VIEWS.forEach((v) => { $(v).hidden = true; });
+    $('gate').hidden = false;
+    $('gate-h').textContent = why && why.startsWith('You are logged out') ? 'Logged out' : 'Not logged in';
+    $('gate-why').textContent = why || 'This page needs the one-time login link of your running node.';
+  }
+
+  function currentView() {
+    const h = location.hash.replace(/^#/, '');
+    return VIEWS.includes(h) ? h : 'ask';
+  }
+
+  function showView(focus) {
+    const v = currentView();
+    VIEWS.forEach((name) => { $(name).hidden = name !== v; });
+    document.querySelectorAll('#nav a').forEach((a) => {
+      if (a.getAttribute('href') === `#${v}`) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    document.title = `${v[0].toUpperCase()}${v.slice(1)} · Kith`;
+    if (focus) $(`${v}-h`).focus();
+    refreshView(v);
+  }
+
+  function refreshView(v) {
+    const r = {
+      notes: () => Promise.all([loadNotes(), loadShared(true)]),
+      sharing: () => Promise.all([loadNotes(), loadShared()]),
+      people: () => loadPeers(),
+      status: () => loadStatus(),
+      ask: () => Promise.resolve(),
+    }[v];
+    r().catch(problem);
+  }
+
+  async function start() {
+    try {
+      const st = await get('/v1/status');
+      $('loading').hidden = true;
+      $('gate').hidden = true;
+      $('nav').hidden = false;
+      $('logout').hidden = false;
+      const idn = st.identity || {};
+      $('who').textContent = `${idn.name || 'You'} · ${idn.id || ''}`;
+      showView(false);
+      loadPeers().catch(() => {});
+    } catch (e) {
+      if (e.status !== 401) {
+        showGate(e.message);
+      }
+    }
+  }
+
+  // ---- Ask
+
+  function authorOf(a) {
+    const au = a.author;
+    const name = a.authorPetname || a.petname || (au && typeof au === 'object' ? au.petname || au.name : null);
+    if (a.own || a.mine || (au && au.self)) return 'you';
+    if (name) return name;
+    if (a.via) return `someone ${a.via} knows`;
+    if (typeof au === 'string') return au;
+    return 'unknown';
+  }
+
+  function pathOf(a) {
+    const p = a.path;
+    if (Array.isArray(p)) return p.map((x) => (typeof x === 'object' && x ? x.petname || x.id : x)).join(' → ');
+    return p || '';
+  }
+
+  function renderAnswer(a) {
+    const kind = a.kind || 'note';
+    const when = a.createdAt || a.created || null;
+    const snippet = a.snippet || a.text || a.title || (a.topics ? a.topics.join(', ') : '');
+    const path = pathOf(a);
+    return el('li', { class: `answer kind-${kind}` },
+      el('p', { class: 'snippet', text: snippet }),
+      el('p', { class: 'meta' },
+        el('span', { class: 'kind', text: kind }), ' · ',
+        el('span', { class: 'author', text: `by ${authorOf(a)}` }), ' · ',
+        timeEl(when, ago(when)),
+        path ? [' · ', el('span', { class: 'path', text: `via ${path}` })] : null,
+        typeof a.score === 'number' ? [' · ', el('span', { class: 'score', text: `match ${a.score.toFixed(2)}` })] : null));
+  }
+
+  async function ask(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    const question = $('ask-q').value.trim();
+    if (!question) return;
+    $('ask-results').replaceChildren();
+    say('ask-missing', '');
+    say('ask-status', 'Asking…');
+    await busy(form, 'ask-status', async () => {
+      const r = await post('/v1/ask', {
+        question, text: question, k: Number($('ask-k').value) || 8, hops: Number($('ask-hops').value),
+      });
+      const answers = Array.isArray(r) ? r : r.answers || r.results || [];
+      answers.forEach((a) => $('ask-results').append(renderAnswer(a)));
+      say('ask-status', answers.length === 0 ? 'No answers.'
+        : `${answers.length} answer${answers.length === 1 ? '' : 's'}.`);
+      const missing = (r && (r.unanswered || r.missing || r.noAnswer || r.timedOut)) || [];
+      if (missing.length) {
+        const names = missing.map((m) => (typeof m === 'object' ? m.petname || m.id : m));
+        say('ask-missing', `Did not answer in time: ${names.join(', ')}.`);
+      }
+    });
+  }
+
+  // ---- Notes
+
+  async function addNote(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    await busy(form, null, async () => {
+      const n = await post('/v1/notes', { text: $('note-text').value, tags: words($('note-tags').value) });
+      form.reset();
+      flash(`Added note “${n.title}”.`);
+      await loadNotes();
+    });
+  }
+
+  function readFile(file) {
+    return new Promise((resolve, reject) => {
+      const r = new FileReader();
+      r.onload = () => resolve(String(r.result));
+      r.onerror = () => reject(new Error(`Cannot read ${file.name}.`));
+      r.readAsText(file);
+    });
+  }
+
+  async function upload(fileList) {
+    const files = [...fileList].filter((f) => /\.(md|markdown|txt)$/i.test(f.name));
+    const ignored = fileList.length - files.length;
+    if (files.length === 0) {
+      say('import-status', 'Only .md, .markdown and .txt files can be imported.');
+      return;
+    }
+    if (files.length > MAX_UPLOAD_FILES) {
+      say('import-status', `At most ${MAX_UPLOAD_FILES} files at once; nothing was imported.`);
+      return;
+    }
+    say('import-status', `Importing ${files.length} file${files.length === 1 ? '' : 's'}…`);
+    await busy($('import-files'), 'import-status', async () => {
+      const payload = [];
+      let chars = 0;
+      for (const f of files) {
+        const text = await readFile(f);
+        chars += text.length + f.name.length;
+        payload.push({ name: f.name, text });
+      }
+      if (chars > MAX_UPLOAD_CHARS) {
+        throw new Error('These files are too large to send at once (about 900 KB); drop fewer of them.');
+      }
+      const r = await post('/v1/notes/upload', { files: payload });
+      const parts = [`Imported ${r.files} file${r.files === 1 ? '' : 's'}: ${r.notesAdded} note${r.notesAdded === 1 ? '' : 's'} added`];
+      if (r.unchanged) parts.push(`${r.unchanged} unchanged`);
+      if (r.updated) parts.push(`${r.updated} updated`);
+      if (ignored) parts.push(`${ignored} ignored (not .md or .txt)`);
+      if (r.skipped && r.skipped.length) parts.push(`skipped: ${r.skipped.join(', ')}`);
+      say('import-status', `${parts.join(', ')}.`);
+      await loadNotes();
+    });
+  }
+
+  function noteCard(n, sharedBy) {
+    const shares = sharedBy.get(n.id) || [];
+    return el('li', { class: 'card', 'data-note': n.id },
+      el('h3', { class: 'title', text: n.title || '(untitled)' }),
+      el('p', { class: 'meta' },
+        timeEl(n.createdAt, ago(n.createdAt)),
+        n.tags && n.tags.length ? [' · ', el('span', { class: 'tags', text: n.tags.map((t) => `#${t}`).join(' ') })] : null,
+        n.source ? [' · ', el('span', { class: 'source', text: n.source })] : null,
+        typeof n.score === 'number' ? [' · ', el('span', { class: 'score', text: `match ${n.score.toFixed(2)}` })] : null),
+      el('p', { class: shares.length ? 'shared-mark' : 'private-mark',
+        text: shares.length ? `Shared with ${[...new Set(shares.map((s) => s.circle || s.audience))].join(', ')}` : 'Private' }),
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', onclick: () => shareThis(n), 'aria-label': `Share “${n.title}”`, text: 'Share…' }),
+        el('button', { type: 'button', class: 'danger', onclick: (e) => removeNote(e.currentTarget, n),
+          'aria-label': `Delete “${n.title}”`, text: 'Delete' })));
+  }
+
+  function sharedByNote() {
+    const m = new Map();
+    for (const s of sharedCache) {
+      const id = s.noteId || s.note;
+      if (!id) continue;
+      if (!m.has(id)) m.set(id, []);
+      m.get(id).push(s);
+    }
+    return m;
+  }
+
+  async function loadNotes() {
+    const tag = $('notes-tag').value.trim();
+    const notes = await get(`/v1/notes${tag ? `?tag=${encodeURIComponent(tag)}` : ''}`);
+    if (!tag) notesCache = notes;
+    const shown = [...notes].reverse(); // newest first
+    const byNote = sharedByNote();
+    $('notes-list').replaceChildren(...shown.map((n) => noteCard(n, byNote)));
+    $('notes-count').textContent = `(${notes.length})`;
+    fillNoteSelect();
+  }
+
+  function fillNoteSelect() {
+    const sel = $('share-note');
+    const keep = sel.value;
+    sel.replaceChildren(el('option', { value: '', text: 'Choose a note…' }),
+      ...[...notesCache].reverse().map((n) => el('option', { value: n.id, text: n.title || n.id })));
+    if (keep) sel.value = keep;
+  }
+
+  async function search(ev) {
+    ev.preventDefault();
+    const q = $('search-q').value.trim();
+    if (!q) return;
+    say('search-status', 'Searching…');
+    await busy(ev.target, 'search-status', async () => {
+      const hits = await get(`/v1/search?q=${encodeURIComponent(q)}&k=10`);
+      const byNote = sharedByNote();
+      $('search-results').replaceChildren(...hits.map((n) => noteCard(n, byNote)));
+      say('search-status', hits.length ? `${hits.length} result${hits.length === 1 ? '' : 's'}, best first.` : 'Nothing found.');
+    });
+  }
+
+  async function removeNote(button, n) {
+    if (!window.confirm(`Delete the note “${n.title}” from your vault?`)) return;
+    await busy(button, null, async () => {
+      await api('DELETE', `/v1/notes/${encodeURIComponent(n.id)}`);
+      flash(`Deleted “${n.title}”.`);
+      $('search-results').querySelectorAll(`[data-note="${n.id}"]`).forEach((li) => li.remove());
+      await loadNotes();
+    });
+  }
+
+  function shareThis(n) {
+    location.hash = '#sharing';
+    fillNoteSelect();
+    $('share-note').value = n.id;
+    $('share-circle').focus();
+  }
+
+  // ---- Sharing
+
+  const DURATION = /^(\d+)([dh])$/;
+
+  function seconds(d) {
+    const m = DURATION.exec(d);
+    return m ? Number(m[1]) * (m[2] === 'd' ? 86400 : 3600) : undefined;
+  }
+
+  async function share(ev) {
+    ev.preventDefault();
+    const noteId = $('share-note').value;
+    if (!noteId) {
+      problem(new Error('Choose a note to share.'));
+      $('share-note').focus();
+      return;
+    }
+    await busy(ev.target, null, async () => {
+      const exp = $('share-expires').value;
+      const r = await post('/v1/share', {
+        noteId, note: noteId, circle: $('share-circle').value.trim(), reach: Number($('share-reach').value),
+        expires: exp, expiresSeconds: seconds(exp),
+      });
+      flash(`Shared with ${r.circle || $('share-circle').value.trim()}.`);
+      await loadShared();
+    });
+  }
+
+  async function shareAid(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    const kind = form.querySelector('input[name="kind"]:checked').value;
+    await busy(form, null, async () => {
+      const exp = $('aid-expires').value;
+      await post(`/v1/${kind}`, {
+        text: $('aid-text').value, circle: $('aid-circle').value.trim(), expires: exp, expiresSeconds: seconds(exp),
+      });
+      $('aid-text').value = '';
+      flash(`Your ${kind} is shared with ${$('aid-circle').value.trim()}.`);
+      await loadShared();
+    });
+  }
+
+  function sharedCard(s) {
+    const id = s.id || s.recordId;
+    const what = s.title || s.snippet || s.text || (s.topics ? `profile: ${s.topics.length} topics` : s.kind);
+    return el('li', { class: 'card', 'data-record': id },
+      el('h3', { class: 'title', text: what || id }),
+      el('p', { class: 'meta' },
+        el('span', { class: 'kind', text: s.kind || 'note' }),
+        ` · with ${s.circle || s.audience || '?'}`,
+        s.reach ? ` · reach ${s.reach}` : '',
+        ' · ', timeEl(s.expiresAt || s.expires, until(s.expiresAt || s.expires))),
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', class: 'danger', onclick: (e) => unshare(e.currentTarget, s),
+          'aria-label': `Unshare “${what}”`, text: 'Unshare' })));
+  }
+
+  async function loadShared(quiet) {
+    try {
+      const r = await get('/v1/shared');
+      sharedCache = (Array.isArray(r) ? r : r.records || []).filter((s) => !s.retracted);
+      say('shared-status', '');
+    } catch (e) {
+      sharedCache = [];
+      if (e.status === 404) {
+        say('shared-status', 'This node cannot share yet.');
+        if (quiet) return;
+      } else {
+        throw e;
+      }
+    }
+    $('shared-list').replaceChildren(...sharedCache.map(sharedCard));
+    $('shared-count').textContent = `(${sharedCache.length})`;
+  }
+
+  async function unshare(button, s) {
+    const id = s.id || s.recordId;
+    await busy(button, null, async () => {
+      await post('/v1/unshare', { id, recordId: id });
+      flash('Unshared: your peers are told to forget it.');
+      await loadShared();
+    });
+  }
+
+  function renderProfile(p) {
+    const topics = p.topics || [];
+    const box = $('profile-preview');
+    if (topics.length === 0) {
+      box.replaceChildren(el('p', { text: 'No topics: add notes (or other tags) first.' }));
+      return;
+    }
+    box.replaceChildren(
+      el('p', { text: `Your circle would see ${topics.length} topic${topics.length === 1 ? '' : 's'}` +
+        `${p.epsilon !== undefined ? ` (noise ε = ${p.epsilon})` : ''}, and nothing else:` }),
+      el('table', null,
+        el('caption', { class: 'visually-hidden', text: 'What the profile reveals' }),
+        el('thead', null, el('tr', null,
+          el('th', { scope: 'col', text: 'Topic' }),
+          el('th', { scope: 'col', text: 'Label words' }),
+          el('th', { scope: 'col', text: 'Count (noisy)' }))),
+        el('tbody', null, topics.map((t, i) => el('tr', null,
+          el('td', { text: String(i + 1) }),
+          el('td', { text: (t.labels || t.words || t.label || []).join(', ') }),
+          el('td', { text: String(t.count ?? t.noisyCount ?? '') }))))));
+  }
+
+  async function previewProfile(ev) {
+    ev.preventDefault();
+    await busy(ev.target, null, async () => {
+      const tags = words($('profile-tags').value);
+      const q = tags.map((t) => `tag=${encodeURIComponent(t)}`).join('&');
+      const p = await get(`/v1/profile${q ? `?${q}` : ''}`);
+      profilePreviewed = tags;
+      renderProfile(p);
+      $('profile-publish').hidden = !(p.topics && p.topics.length);
+    });
+  }
+
+  async function publishProfile(ev) {
+    ev.preventDefault();
+    if (profilePreviewed === null) return;
+    await busy(ev.target, null, async () => {
+      const circle = $('profile-circle').value.trim();
+      await post('/v1/profile/publish', { circle, tags: profilePreviewed });
+      flash(`Profile published to ${circle}.`);
+      $('profile-publish').hidden = true;
+      await loadShared();
+    });
+  }
+
+  // ---- People
+
+  function svgDataUrl(svg) {
+    const bytes = new TextEncoder().encode(svg);
+    let bin = '';
+    bytes.forEach((b) => { bin += String.fromCharCode(b); });
+    return `data:image/svg+xml;base64,${btoa(bin)}`;
+  }
+
+  async function invite(ev) {
+    ev.preventDefault();
+    await busy(ev.target, null, async () => {
+      const r = await post('/v1/invites', {
+        circle: $('invite-circle').value.trim(),
+        expiresSeconds: Number($('invite-expires').value),
+        uses: Number($('invite-uses').value) || 1,
+      });
+      $('invite-code').value = r.code;
+      $('invite-meta').textContent = `Circle ${r.circle}, ${r.uses} use${r.uses === 1 ? '' : 's'}, ${until(r.expiresAt)}.`;
+      const img = $('invite-qr');
+      if (r.qrSvg) {
+        img.src = svgDataUrl(r.qrSvg);
+        img.hidden = false;
+      } else {
+        img.removeAttribute('src');
+        img.hidden = true;
+      }
+      $('invite-out').hidden = false;
+      flash('Invite ready.');
+      $('invite-code').focus();
+      $('invite-code').select();
+    });
+  }
+
+  async function copyInvite() {
+    const t = $('invite-code');
+    try {
+      await navigator.clipboard.writeText(t.value);
+      flash('Copied.');
+    } catch (e) {
+      t.focus();
+      t.select();
+      flash('Selected: press Ctrl-C (or ⌘-C) to copy.');
+    }
+  }
+
+  async function pair(ev) {
+    ev.preventDefault();
+    const form = ev.target;
+    say('pair-status', 'Pairing… (this reaches the other node; it can take a few seconds)');
+    await busy(form, 'pair-status', async () => {
+      const name = $('pair-name').value.trim();
+      const p = await post('/v1/pair', { code: $('pair-code').value.trim(), name: name || undefined });
+      form.reset();
+      say('pair-status', `Paired with ${p.petname} (circle ${p.circle}).`);
+      await loadPeers();
+    });
+  }
+
+  async function peerAction(button, p, method, suffix, body, done) {
+    await busy(button, null, async () => {
+      await api(method, `/v1/peers/${encodeURIComponent(p.id)}${suffix}`, body);
+      say('peers-status', done);
+      await loadPeers();
+    });
+  }
+
+  function peerCard(p) {
+    const safe = p.publicKey || p.id.replace(/[^a-z0-9]/gi, '');
+    const nameId = `rename-${safe}`;
+    const circleId = `move-${safe}`;
+    const state = p.blocked ? 'blocked' : p.unpairPending ? 'unpairing' : p.connected ? 'connected' : 'not connected';
+    return el('li', { class: 'card', 'data-peer': p.id },
+      el('h4', { class: 'title', text: p.petname }),
+      el('p', { class: 'meta' },
+        el('span', { class: `state state-${state.replace(' ', '-')}`, text: state }),
+        ' · last seen ', timeEl(p.lastSeen, ago(p.lastSeen))),
+      el('p', { class: 'id' }, el('code', { text: p.id })),
+      p.fingerprint ? el('p', { class: 'fingerprint' }, 'fingerprint ', el('code', { text: p.fingerprint })) : null,
+      el('form', { class: 'inline', onsubmit: (e) => {
+        e.preventDefault();
+        peerAction(e.target.querySelector('button'), p, 'PATCH', '', { name: $(nameId).value.trim() },
+          `Renamed to ${$(nameId).value.trim()}.`);
+      } },
+      el('label', { for: nameId, text: 'Petname' }),
+      el('input', { id: nameId, type: 'text', value: p.petname, required: true, autocomplete: 'off' }),
+      el('button', { type: 'submit', text: 'Rename' })),
+      el('form', { class: 'inline', onsubmit: (e) => {
+        e.preventDefault();
+        peerAction(e.target.querySelector('button'), p, 'PATCH', '', { circle: $(circleId).value.trim() },
+          `${p.petname} moved to ${$(circleId).value.trim()}.`);
+      } },
+      el('label', { for: circleId, text: 'Circle' }),
+      el('input', { id: circleId, type: 'text', value: p.circle, list: 'circles', required: true, autocomplete: 'off' }),
+      el('button', { type: 'submit', text: 'Move' })),
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', class: 'danger', 'aria-label': `Unpair ${p.petname}`, text: 'Unpair',
+          onclick: (e) => {
+            if (window.confirm(`Unpair ${p.petname}? You stop sharing with each other.`)) {
+              peerAction(e.currentTarget, p, 'DELETE', '', undefined, `Unpaired ${p.petname}.`);
+            }
+          } }),
+        p.blocked ? null : el('button', { type: 'button', class: 'danger', 'aria-label': `Block ${p.petname}`,
+          text: 'Block', onclick: (e) => {
+            if (window.confirm(`Block ${p.petname}? Their key will not even finish a handshake with you.`)) {
+              peerAction(e.currentTarget, p, 'POST', '/block', {}, `Blocked ${p.petname}.`);
+            }
+          } })));
+  }
+
+  async function loadPeers() {
+    const peers = await get('/v1/peers');
+    const circles = new Map();
+    for (const p of peers) {
+      if (!circles.has(p.circle)) circles.set(p.circle, []);
+      circles.get(p.circle).push(p);
+    }
+    const list = $('peers-list');
+    if (peers.length === 0) {
+      list.replaceChildren(el('p', { text: 'No peers yet: make an invite or paste one above.' }));
+    } else {
+      list.replaceChildren(...[...circles.entries()].map(([c, ps]) => el('section', { class: 'circle', 'aria-label': `Circle ${c}` },
+        el('h3', { text: `Circle ${c}` }),
+        el('ul', { class: 'cards' }, ps.map(peerCard)))));
+    }
+    $('peers-count').textContent = `(${peers.length})`;
+    const names = new Set(['friends', ...circles.keys()]);
+    $('circles').replaceChildren(...[...names].map((c) => el('option', { value: c })));
+  }
+
+  // ---- Status
+
+  async function loadStatus() {
+    const st = await get('/v1/status');
+    const idn = st.identity || {};
+    const rows = [
+      ['Name', idn.name || '(none)'],
+      ['Id', idn.id],
+      ['Fingerprint', idn.fingerprint],
+      ['Running', st.running ? 'yes' : 'no'],
+      ['Listening on', st.listen || 'not listening'],
+      ['Peers', `${st.peers} paired, ${st.connected} connected`],
+      ['Notes', String(st.notes)],
+      ['Vault', st.vault],
+      ['Model', st.model],
+      ['Home folder', st.home],
+    ];
+    $('status-list').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v ?? '' })]));
+  }
+
+  // ---- Logout
+
+  async function logout() {
+    try {
+      await post('/v1/ui/logout');
+    } catch (e) {
+      if (e.status !== 401) {
+        problem(e);
+        return;
+      }
+    }
+    notesCache = [];
+    sharedCache = [];
+    // Forget everything this page showed, not only the cookie.
+    ['ask-results', 'search-results', 'notes-list', 'shared-list', 'peers-list', 'status-list', 'profile-preview']
+      .forEach((id) => $(id).replaceChildren());
+    document.querySelectorAll('form').forEach((f) => f.reset());
+    $('invite-out').hidden = true;
+    $('invite-code').value = '';
+    $('invite-qr').removeAttribute('src');
+    say('flash', '');
+    say('problem', '');
+    showGate('You are logged out. Open a new login link (run `kith ui`) to come back.');
+    $('gate-h').focus();
+  }
+
+  // ---- wiring
+
+  function wireDrop() {
+    const zone = $('drop');
+    ['dragenter', 'dragover'].forEach((t) => zone.addEventListener(t, (e) => {
+      e.preventDefault();
+      zone.classList.add('over');
+    }));
+    ['dragleave', 'drop'].forEach((t) => zone.addEventListener(t, () => zone.classList.remove('over')));
+    zone.addEventListener('drop', (e) => {
+      e.preventDefault();
+      if (e.dataTransfer && e.dataTransfer.files.length) upload(e.dataTransfer.files);
+    });
+    // A file dropped next to the zone must not make the browser navigate away from the page.
+    window.addEventListener('dragover', (e) => e.preventDefault());
+    window.addEventListener('drop', (e) => e.preventDefault());
+    $('import-files').addEventListener('change', (e) => {
+      const files = e.target.files;
+      if (files && files.length) upload(files).finally(() => { e.target.value = ''; });
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('ask-form').addEventListener('submit', ask);
+    $('note-form').addEventListener('submit', addNote);
+    $('search-form').addEventListener('submit', search);
+    $('notes-filter').addEventListener('submit', (e) => { e.preventDefault(); loadNotes().catch(problem); });
+    $('share-form').addEventListener('submit', share);
+    $('aid-form').addEventListener('submit', shareAid);
+    $('profile-form').addEventListener('submit', previewProfile);
+    $('profile-publish').addEventListener('submit', publishProfile);
+    $('invite-form').addEventListener('submit', invite);
+    $('invite-copy').addEventListener('click', copyInvite);
+    $('pair-form').addEventListener('submit', pair);
+    $('status-refresh').addEventListener('click', () => loadStatus().catch(problem));
+    $('logout').addEventListener('click', logout);
+    window.addEventListener('hashchange', () => { if (!$('nav').hidden) showView(true); });
+    wireDrop();
+    start();
+  });
+})();

@@ -1,0 +1,359 @@
+// Browser test of Kith's local page: two running nodes (two homes), driven through their pages in Debian's
+// headless Chromium by playwright-core. Started by org.kith.node.ui.PageIT with one argument, a JSON file:
+//   {"alice": {"home", "port", "login"}, "bob": {...}, "shots": DIR, "result": FILE, "askAndShare": true|false}
+// It writes FILE: {"ok", "steps": [{"name", "ok", "detail"}], "inviteCode", "qrPng", "skipped": [..]}
+// and exits 0 only when every step passed. The QR screenshot is decoded by the Java side (zxing).
+'use strict';
+
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const CHROMIUM = process.env.KITH_CHROMIUM || '/usr/bin/chromium';
+const STEP_TIMEOUT_MS = 60000;
+const result = { ok: false, steps: [], skipped: [], inviteCode: null, qrPng: null, problems: [] };
+
+function save() {
+  fs.writeFileSync(cfg.result, JSON.stringify(result, null, 2));
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+// A fresh one-time login link, as `kith ui` gets it: POST /v1/ui/login with the node's bearer token.
+function loginUrl(who) {
+  const token = fs.readFileSync(path.join(who.home, 'api.token'), 'utf8').trim();
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port: who.port, path: '/v1/ui/login', method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body).url)
+        : reject(new Error(`POST /v1/ui/login answered ${res.statusCode}: ${body}`))));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
+
+// A raw request with any Host header: what a DNS-rebinding page would send, here even with a valid cookie.
+function rawRequest(port, method, reqPath, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: reqPath, method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body || undefined);
+  });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(cfg.shots, `${name}.png`), fullPage: true });
+}
+
+function watch(page, who) {
+  page.on('pageerror', (e) => result.problems.push(`${who}: script error: ${e.message}`));
+  page.on('console', (m) => {
+    // The refusals this test provokes log "Failed to load resource"; a CSP violation or a script error must not.
+    // The rebinding step's http://rebind.test origin is not a trustworthy origin, so Chromium says it ignores
+    // the node's Cross-Origin-Opener-Policy there; on 127.0.0.1 it applies.
+    if (m.type() === 'error' && !/Failed to load resource|Cross-Origin-Opener-Policy header has been ignored/.test(m.text())) {
+      result.problems.push(`${who}: console: ${m.text()}`);
+    }
+  });
+  page.on('dialog', (d) => d.accept());
+}
+
+async function step(name, page, fn) {
+  const s = { name, ok: false, detail: '' };
+  result.steps.push(s);
+  try {
+    const detail = await fn();
+    s.ok = true;
+    s.detail = detail || '';
+  } catch (e) {
+    s.detail = String(e && e.stack ? e.stack : e);
+    const text = page ? await page.locator('#problem').textContent().catch(() => '') : '';
+    if (text) s.detail += `\npage says: ${text}`;
+  }
+  if (page) await shot(page, `${String(result.steps.length).padStart(2, '0')}-${name}`).catch(() => {});
+  save();
+  if (!s.ok) throw new Error(`step ${name} failed: ${s.detail}`);
+}
+
+async function go(page, view) {
+  await page.click(`#nav a[href="#${view}"]`);
+  await page.waitForSelector(`#${view}:not([hidden])`);
+}
+
+async function noSideScroll(page) {
+  const { sw, cw } = await page.evaluate(() => ({
+    sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
+  }));
+  check(sw <= cw + 1, `the page scrolls sideways on a phone-sized window (${sw} > ${cw})`);
+}
+
+async function main() {
+  fs.mkdirSync(cfg.shots, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Without the background-networking flags Chromium keeps calling home, which this closed network refuses.
+    // rebind.test resolves to the node: it plays the attacker's name in a DNS-rebinding attempt.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-default-apps', '--host-resolver-rules=MAP rebind.test 127.0.0.1'],
+  });
+  try {
+    // Each person has their own browser profile: both nodes are on 127.0.0.1 and cookies ignore the port.
+    const ctxA = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 2 });
+    const ctxB = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    ctxA.setDefaultTimeout(STEP_TIMEOUT_MS);
+    ctxB.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const a = await ctxA.newPage();
+    const b = await ctxB.newPage();
+    watch(a, 'alice');
+    watch(b, 'bob');
+    const A = `http://127.0.0.1:${cfg.alice.port}`;
+
+    await step('not-logged-in', a, async () => {
+      const res = await a.goto(`${A}/`);
+      check(res.status() === 200, `GET / answered ${res.status()}`);
+      const csp = res.headers()['content-security-policy'] || '';
+      check(csp.includes("default-src 'none'") && csp.includes("script-src 'self'"), `weak or no CSP: ${csp}`);
+      await a.waitForSelector('#gate:not([hidden])');
+      check(await a.locator('#nav').isHidden(), 'navigation shown without a login');
+    });
+
+    await step('login', a, async () => {
+      const res = await a.goto(cfg.alice.login);
+      check(res.url() === `${A}/`, `login link led to ${res.url()}`);
+      await a.waitForSelector('#nav:not([hidden])');
+      const who = await a.locator('#who').textContent();
+      check(who.includes('Alice') && who.includes('kith1'), `header shows ${who}`);
+      const cookies = await ctxA.cookies(A);
+      const c = cookies.find((x) => x.name === 'kith_session');
+      check(c && c.httpOnly && c.sameSite === 'Strict', `session cookie: ${JSON.stringify(c)}`);
+      check(!(await a.evaluate(() => document.cookie)).includes('kith_session'), 'the page script can read the cookie');
+      const again = await ctxA.request.get(cfg.alice.login, { maxRedirects: 0 });
+      check(again.status() === 403, `a used login link answered ${again.status()}`);
+      return `cookie ${c.name}: HttpOnly, SameSite=${c.sameSite}`;
+    });
+
+    await step('add-note', a, async () => {
+      await go(a, 'notes');
+      await a.fill('#note-text', 'Bicycle repair\nI can patch inner tubes, fix a flat tyre and true wheels. '
+        + 'Bring the bike to the repair café on Saturdays.');
+      await a.fill('#note-tags', 'repair, bikes');
+      await a.click('#note-form button[type=submit]');
+      await a.waitForSelector('#notes-list li h3:text-is("Bicycle repair")');
+      const tags = await a.locator('#notes-list li:has(h3:text-is("Bicycle repair")) .tags').textContent();
+      check(tags.includes('#repair') && tags.includes('#bikes'), `tags shown: ${tags}`);
+    });
+
+    await step('add-note-keyboard-only', a, async () => {
+      await a.locator('#notes-h').focus();
+      let reached = false;
+      for (let i = 0; i < 40 && !reached; i++) {
+        await a.keyboard.press('Tab');
+        reached = await a.evaluate(() => document.activeElement && document.activeElement.id === 'note-text');
+      }
+      check(reached, 'Tab never reached the note text box');
+      const outline = await a.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+      check(outline !== 'none', 'the focused text box has no visible focus outline');
+      await a.keyboard.type('Sourdough starter to give away: feed it flour and water every day.');
+      await a.keyboard.press('Tab');
+      await a.keyboard.type('bread');
+      await a.keyboard.press('Tab');
+      const onButton = await a.evaluate(() => document.activeElement.textContent);
+      check(onButton === 'Add note', `after the tags, Tab reached "${onButton}"`);
+      await a.keyboard.press('Enter');
+      await a.waitForSelector('#notes-list li .tags:text-is("#bread")');
+    });
+
+    await step('import-drop-and-picker', a, async () => {
+      const dt = await a.evaluateHandle(() => {
+        const d = new DataTransfer();
+        d.items.add(new File(['# Garden tools\nWe lend a wheelbarrow, two spades and a hedge trimmer.\n'],
+          'garden.md', { type: 'text/markdown' }));
+        return d;
+      });
+      await a.dispatchEvent('#drop', 'dragenter', { dataTransfer: dt });
+      await a.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+      await a.waitForSelector('#import-status:has-text("Imported 1 file")');
+      await a.waitForSelector('#notes-list li h3:text-is("Garden tools")');
+      await a.setInputFiles('#import-files', {
+        name: 'childcare.txt', mimeType: 'text/plain',
+        buffer: Buffer.from('Childcare swap\nParents on our street take turns minding the kids on Wednesdays.\n'),
+      });
+      // A text file without a heading is titled by its file name.
+      await a.waitForSelector('#notes-list li h3:text-is("childcare")');
+      return await a.locator('#import-status').textContent();
+    });
+
+    await step('search', a, async () => {
+      await a.fill('#search-q', 'how do I mend a puncture');
+      await a.press('#search-q', 'Enter');
+      await a.waitForSelector('#search-results li');
+      const first = await a.locator('#search-results li h3').first().textContent();
+      check(first === 'Bicycle repair', `best search result is ${first}`);
+      return `best result: ${first}`;
+    });
+
+    await step('invite-with-qr', a, async () => {
+      await go(a, 'people');
+      await a.fill('#invite-circle', 'neighbours');
+      await a.click('#invite-form button[type=submit]');
+      await a.waitForSelector('#invite-out:not([hidden])');
+      const code = (await a.inputValue('#invite-code')).trim();
+      check(code.startsWith('kithinv1'), `invite code ${code}`);
+      const img = a.locator('#invite-qr');
+      const src = await img.getAttribute('src');
+      check(src && src.startsWith('data:image/svg+xml;base64,'), `QR src ${String(src).slice(0, 40)}`);
+      check(await img.evaluate((i) => i.complete && i.naturalWidth > 0), 'the QR image did not render');
+      result.inviteCode = code;
+      result.qrPng = path.join(cfg.shots, 'invite-qr.png');
+      await img.screenshot({ path: result.qrPng });
+      return code;
+    });
+
+    const B = `http://127.0.0.1:${cfg.bob.port}`;
+    await step('pair-from-the-other-page', b, async () => {
+      const res = await b.goto(cfg.bob.login);
+      check(res.url() === `${B}/`, `login link led to ${res.url()}`);
+      await b.waitForSelector('#nav:not([hidden])');
+      await go(b, 'people');
+      await b.fill('#pair-code', result.inviteCode);
+      await b.fill('#pair-name', 'Alice');
+      await b.click('#pair-form button[type=submit]');
+      await b.waitForSelector('#pair-status:has-text("Paired with Alice")');
+      await b.waitForSelector('#peers-list li h4:text-is("Alice")');
+      await noSideScroll(b);
+      await go(a, 'status');
+      await go(a, 'people');
+      await a.waitForSelector('#peers-list section[aria-label="Circle neighbours"] li h4:text-is("Bob")');
+      const idText = await a.locator('#peers-list li .id code').first().textContent();
+      check(idText.startsWith('kith1'), `peer id shown: ${idText}`);
+      return `Alice sees Bob in neighbours (${idText})`;
+    });
+
+    await step('rename-peer', a, async () => {
+      const card = a.locator('#peers-list li:has(h4:text-is("Bob"))');
+      await card.locator('input[id^="rename-"]').fill('Bob from the bakery');
+      await card.locator('button:text-is("Rename")').click();
+      await a.waitForSelector('#peers-list li h4:text-is("Bob from the bakery")');
+    });
+
+    if (cfg.askAndShare) {
+      await step('share-note', a, async () => {
+        await go(a, 'sharing');
+        const value = await a.locator('#share-note option:text-is("Bicycle repair")').getAttribute('value');
+        await a.selectOption('#share-note', value);
+        await a.fill('#share-circle', 'neighbours');
+        await a.click('#share-form button[type=submit]');
+        await a.waitForSelector('#shared-list li');
+        const meta = await a.locator('#shared-list li .meta').first().textContent();
+        check(meta.includes('neighbours'), `shared record shows ${meta}`);
+        return meta;
+      });
+
+      await step('ask-from-the-other-page', b, async () => {
+        await go(b, 'ask');
+        await b.fill('#ask-q', 'who can help me fix my bike?');
+        await b.click('#ask-form button[type=submit]');
+        await b.waitForSelector('#ask-results li .author:has-text("Alice")', { timeout: 90000 });
+        const li = b.locator('#ask-results li:has(.author:has-text("Alice"))').first();
+        const snippet = await li.locator('.snippet').textContent();
+        check(/bike|bicycle|tube/i.test(snippet), `answer snippet: ${snippet}`);
+        const privateSeen = await b.locator('#ask-results li:has-text("Sourdough")').count();
+        check(privateSeen === 0, 'an unshared note of Alice reached Bob');
+        await noSideScroll(b);
+        return `${await li.locator('.meta').textContent()}: ${snippet}`;
+      });
+    } else {
+      result.skipped.push('share-note', 'ask-from-the-other-page');
+    }
+
+    await step('refusals', a, async () => {
+      await go(a, 'notes');
+      const before = (await a.evaluate(() => fetch('/v1/notes', { credentials: 'same-origin' }).then((r) => r.json()))).length;
+      const noHeader = await a.evaluate(() => fetch('/v1/notes', {
+        method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ text: 'forged note' }),
+      }).then(async (r) => ({ status: r.status, body: await r.json() })));
+      check(noHeader.status === 403, `POST without X-Kith-Request answered ${noHeader.status}`);
+      const after = (await a.evaluate(() => fetch('/v1/notes', { credentials: 'same-origin' }).then((r) => r.json()))).length;
+      check(after === before, `the refused POST added a note (${before} -> ${after})`);
+
+      // DNS rebinding: the attacker's name resolves to 127.0.0.1; the node refuses every path for that Host.
+      const port = cfg.alice.port;
+      const rebound = await a.goto(`http://rebind.test:${port}/`);
+      check(rebound.status() === 403, `GET http://rebind.test:${port}/ answered ${rebound.status()}`);
+      const cookie = (await ctxA.cookies(A)).find((x) => x.name === 'kith_session');
+      const foreign = await rawRequest(port, 'GET', '/v1/notes',
+        { Host: `rebind.test:${port}`, Cookie: `kith_session=${cookie.value}` });
+      check(foreign.status === 403, `foreign Host with a valid cookie answered ${foreign.status}`);
+      const foreignPost = await rawRequest(port, 'POST', '/v1/notes', {
+        Host: `evil.example:${port}`, Cookie: `kith_session=${cookie.value}`, 'X-Kith-Request': '1',
+        'Content-Type': 'application/json',
+      }, JSON.stringify({ text: 'forged note' }));
+      check(foreignPost.status === 403, `foreign Host POST answered ${foreignPost.status}`);
+      const noCookie = await rawRequest(port, 'GET', '/v1/notes', { Host: `127.0.0.1:${port}` });
+      check(noCookie.status === 401, `no cookie answered ${noCookie.status}`);
+      await a.goto(`${A}/#notes`);
+      await a.waitForSelector('#notes:not([hidden])');
+      return `no header: ${noHeader.status} "${noHeader.body.error}"; rebind.test: ${rebound.status()}; `
+        + `foreign Host: ${foreign.status}/${foreignPost.status}; no cookie: ${noCookie.status}`;
+    });
+
+    await step('status', b, async () => {
+      await go(b, 'status');
+      await b.waitForSelector('#status-list dd');
+      const text = await b.locator('#status-list').textContent();
+      check(/Listening on/.test(text) && /1 paired/.test(text) && /Model/.test(text), `status shows ${text}`);
+      const html = await b.content();
+      check(!/passphrase/i.test(await b.locator('#status-list').textContent()), 'status mentions the passphrase');
+      check(!/secret/i.test(html.replace(/secret handshake/ig, '')), 'the page mentions a secret');
+      await noSideScroll(b);
+    });
+
+    await step('logout', a, async () => {
+      await a.click('#logout');
+      await a.waitForSelector('#gate:not([hidden])');
+      check((await a.locator('#gate-h').textContent()) === 'Logged out', 'no "Logged out" heading');
+      check((await a.locator('#notes-list li').count()) === 0, 'notes still on the page after logout');
+      const cookie = (await ctxA.cookies(A)).find((x) => x.name === 'kith_session');
+      check(!cookie, 'the session cookie is still in the browser');
+      await a.reload();
+      await a.waitForSelector('#gate:not([hidden])');
+      const again = await loginUrl(cfg.alice);
+      await a.goto(again);
+      await a.waitForSelector('#nav:not([hidden])');
+    });
+
+    check(result.problems.length === 0, `problems seen in the pages:\n${result.problems.join('\n')}`);
+    result.ok = true;
+  } finally {
+    save();
+    await browser.close();
+  }
+}
+
+main().then(() => {
+  console.log(`page-test: ${result.steps.filter((s) => s.ok).length} steps passed` +
+    (result.skipped.length ? `, skipped: ${result.skipped.join(', ')}` : ''));
+  process.exit(0);
+}).catch((e) => {
+  result.ok = false;
+  result.problems.push(String(e && e.message ? e.message : e));
+  save();
+  console.error(`page-test: ${e && e.stack ? e.stack : e}`);
+  process.exit(1);
+});
