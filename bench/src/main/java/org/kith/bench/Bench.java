@@ -13,11 +13,12 @@ public final class Bench {
   static List<Benchmark> all() {
     List<Benchmark> list = new ArrayList<>();
     // Each benchmark registers itself here.
-    list.add(new org.kith.bench.vault.VaultBenchmark());
     list.add(new org.kith.bench.record.RecordBenchmark());
+    list.add(new org.kith.bench.vault.VaultBenchmark());
     list.addAll(List.of(new org.kith.bench.model.EmbedBenchmark(), new org.kith.bench.model.SearchBenchmark()));
     list.addAll(org.kith.bench.transport.TransportBenchmarks.all());
     list.add(new org.kith.bench.net.NetBenchmark());
+    list.add(new org.kith.bench.node.UnlockBenchmark());
     return list;
   }
 

@@ -251,7 +251,7 @@ public final class PersonalNode implements AutoCloseable {
     }
     List<NoteId> matches = new ArrayList<>();
     try {
-      vault.forEach(Store.NOTES, (k, v) -> {
+      vault.forEachKey(Store.NOTES, k -> {
         if (HexFormat.of().formatHex(k).startsWith(p)) {
           matches.add(NoteId.of(k));
         }
@@ -294,6 +294,20 @@ public final class PersonalNode implements AutoCloseable {
     return hits;
   }
 
+  /** {@link #search} with a vector the caller embedded already (asking embeds the question once). */
+  public List<SearchHit> searchVector(float[] q, int k) throws KithException {
+    assertOpen();
+    ensureIndex();
+    List<SearchHit> hits = new ArrayList<>();
+    for (Hit h : index.topK(q, k)) {
+      byte[] v = get(Store.NOTES, h.id());
+      if (v != null) {
+        hits.add(new SearchHit(decode(h.id(), v), h.score()));
+      }
+    }
+    return hits;
+  }
+
   /** "not loaded", or the model's name once it is. */
   public synchronized String modelState() {
     return embedder == null ? "not loaded" : embedder.modelId().name();
@@ -302,7 +316,7 @@ public final class PersonalNode implements AutoCloseable {
   public int noteCount() throws KithException {
     int[] n = {0};
     try {
-      vault.forEach(Store.NOTES, (k, v) -> n[0]++);
+      vault.forEachKey(Store.NOTES, k -> n[0]++);
     } catch (VaultException e) {
       throw Vaults.translate(e);
     }
@@ -456,11 +470,18 @@ public final class PersonalNode implements AutoCloseable {
         }
       });
       List<Note> missing = new ArrayList<>();
-      vault.forEach(Store.NOTES, (k, v) -> {
+      List<byte[]> missingIds = new ArrayList<>();
+      vault.forEachKey(Store.NOTES, k -> {
         if (!indexed.contains(NoteId.of(k))) {
-          missing.add(decode(k, v));
+          missingIds.add(k);
         }
       });
+      for (byte[] k : missingIds) {
+        byte[] v = vault.get(Store.NOTES, k);
+        if (v != null) {
+          missing.add(decode(k, v));
+        }
+      }
       if (!missing.isEmpty()) {
         List<float[]> vs = embedAll(missing.stream().map(Note::text).toList());
         try (Batch batch = vault.batch()) {

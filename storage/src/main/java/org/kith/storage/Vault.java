@@ -411,6 +411,28 @@ public final class Vault implements AutoCloseable {
     }
   }
 
+  /** Receives keys only. */
+  @FunctionalInterface
+  public interface KeyVisitor {
+    void visit(byte[] key) throws VaultException;
+  }
+
+  /**
+   * Visits every key of {@code s} in key order without decrypting values: keys are not secret (section 5.3 of
+   * spec/VAULT.md), and counting or listing ids should not cost a decryption each.
+   */
+  public void forEachKey(Store s, KeyVisitor v) throws VaultException {
+    assertOpen();
+    try (RocksIterator it = db.newIterator(handles.get(s))) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        v.visit(it.key());
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw RocksErrors.wrap("reading " + s.cfName(), dir, e);
+    }
+  }
+
   /**
    * A record key for something private (a file path, a name): keyed BLAKE2b-256 under a per-store key derived from
    * the master key, so the key on disk says nothing without the passphrase and equal names give equal keys.
