@@ -124,13 +124,15 @@
     if (s < 60) return 'just now';
     if (s < 3600) return `${Math.floor(s / 60)} min ago`;
     if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-    return `${Math.floor(s / 86400)} days ago`;
+    const d = Math.floor(s / 86400);
+    return `${d} day${d === 1 ? '' : 's'} ago`;
   }
 
   function in_(s) {
     if (s < 3600) return `in ${Math.max(1, Math.floor(s / 60))} min`;
     if (s < 86400) return `in ${Math.floor(s / 3600)} h`;
-    return `in ${Math.floor(s / 86400)} days`;
+    const d = Math.floor(s / 86400);
+    return `in ${d} day${d === 1 ? '' : 's'}`;
   }
 
   function until(iso) {
