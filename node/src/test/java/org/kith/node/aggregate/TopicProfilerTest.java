@@ -253,17 +253,20 @@ class TopicProfilerTest {
 
   @Test
   void topic_invariants_areChecked() {
-    assertThrows(IllegalArgumentException.class, () -> new Topic(new float[] {2, 0}, List.of("a1a", "bbb", "ccc"), 1));
-    assertThrows(IllegalArgumentException.class, () -> new Topic(new float[] {1, 0}, List.of("bbb", "ccc"), 1));
+    float[] x = {1, 0};
+    List<String> three = List.of("bbb", "ccc", "ddd");
+    assertThrows(IllegalArgumentException.class, () -> new Topic(new float[] {2, 0}, three, 1));
+    assertThrows(IllegalArgumentException.class, () -> new Topic(x, List.of("bbb", "ccc"), 1));
     assertThrows(IllegalArgumentException.class,
-        () -> new Topic(new float[] {1, 0}, List.of("bbb", "ccc", "two words"), 1));
-    assertThrows(IllegalArgumentException.class,
-        () -> new Topic(new float[] {1, 0}, List.of("bbb", "ccc", "Upper"), 1));
-    assertThrows(IllegalArgumentException.class, () -> new Topic(new float[] {1, 0}, List.of("bbb", "ccc", "ddd"), -1));
+        () -> new Topic(x, List.of("bbb", "ccc", "ddd", "eee", "fff", "ggg"), 1));
+    assertThrows(IllegalArgumentException.class, () -> new Topic(x, List.of("bbb", "ccc", "two words"), 1));
+    assertThrows(IllegalArgumentException.class, () -> new Topic(x, List.of("bbb", "ccc", "Upper"), 1));
+    assertThrows(IllegalArgumentException.class, () -> new Topic(x, three, -1));
+    assertThrows(IllegalArgumentException.class, () -> new Topic(x, three, Double.NaN));
     float[] c = {1, 0};
-    Topic t = new Topic(c, List.of("bbb", "ccc", "ddd"), 1);
+    Topic t = new Topic(c, three, 1);
     c[0] = 0;
     t.centroid()[0] = 0;
-    assertEquals(1f, t.centroid()[0]);
+    assertEquals(1f, t.centroid()[0], "the centroid is copied in and out");
   }
 }
