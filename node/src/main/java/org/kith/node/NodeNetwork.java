@@ -26,6 +26,15 @@ import org.kith.node.pairing.InviteBook;
 import org.kith.node.pairing.Peer;
 import org.kith.protocol.frame.FrameCodec;
 import org.kith.protocol.frame.FrameException;
+import org.kith.protocol.frame.Messages;
+import org.kith.protocol.Limits;
+import org.kith.protocol.proto.Answer;
+import org.kith.protocol.proto.Query;
+import org.kith.protocol.proto.SyncBatch;
+import org.kith.protocol.proto.SyncRequest;
+import org.kith.node.query.QueryService;
+import org.kith.node.share.SharedRecords;
+import java.util.Optional;
 import org.kith.protocol.handshake.NetworkKey;
 import org.kith.protocol.identity.InviteCode;
 import org.kith.protocol.identity.PairingProof;
@@ -50,10 +59,21 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   public static final int MAX_PAIR_REQUESTS_PER_KEY_PER_MINUTE = 3;
   public static final int MAX_PAIR_REQUESTS_PER_MINUTE = 30;
   public static final int MAX_QUEUED_TASKS = 256;
+  /** Threads answering queries; apart from the worker so pairing and sync never wait behind a query. */
+  public static final int QUERY_THREADS = 2;
+  /** How often a running node pulls from each connected peer (it also pulls on every new connection). */
+  public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(30);
+  /** SyncRequest/SyncBatch rounds per peer per pull; the rest waits for the next pull. */
+  public static final int MAX_SYNC_ROUNDS = 50;
 
   private final NodeServices services;
   private final Transport transport;
   private final ExecutorService worker;
+  private final ExecutorService queryWorker;
+  private final java.util.concurrent.ScheduledExecutorService timer;
+  private final java.util.Set<PublicId> syncing = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean syncStarted = new AtomicBoolean();
+  private volatile Duration syncInterval = DEFAULT_SYNC_INTERVAL;
   private final Map<PublicId, int[]> pairAttempts = new ConcurrentHashMap<>();
   private final int[] allPairAttempts = {0};
   private volatile long attemptsWindowStart;
@@ -69,6 +89,17 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
           t.setDaemon(true);
           return t;
         });
+    this.queryWorker = new ThreadPoolExecutor(QUERY_THREADS, QUERY_THREADS, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(MAX_QUEUED_TASKS), r -> {
+          Thread t = new Thread(r, "kith-query");
+          t.setDaemon(true);
+          return t;
+        });
+    this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "kith-sync-timer");
+      t.setDaemon(true);
+      return t;
+    });
     this.transport = new Transport(config, services.node().keyPair(), NetworkKey.KITH_V1, this, this);
     this.attemptsWindowStart = services.clock().millis();
   }
@@ -89,8 +120,19 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     return listening;
   }
 
-  /** Keeps a connection up to every paired peer with an address. */
+  /** Sets how often every connected peer is pulled from; takes effect at the next pull. */
+  public void syncInterval(Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("sync interval not positive: " + d);
+    }
+    syncInterval = d;
+  }
+
+  /** Keeps a connection up to every paired peer with an address, and starts the periodic sync. */
   public void maintainAll() {
+    if (syncStarted.compareAndSet(false, true)) {
+      scheduleSync();
+    }
     for (Peer p : services.peers().all()) {
       if ((p.paired() || p.unpairPending()) && !p.addresses().isEmpty()) {
         maintain(p);
@@ -230,6 +272,146 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     }
   }
 
+  // ---- sync (spec section 6.5): pull what each peer shared with us
+
+  private void scheduleSync() {
+    try {
+      timer.schedule(() -> {
+        try {
+          services.records().purgeExpired();
+          syncNow();
+        } catch (KithException | RuntimeException e) {
+          LOG.warn("periodic sync failed: {}", e.getMessage());
+        } finally {
+          if (!closed.get()) {
+            scheduleSync();
+          }
+        }
+      }, syncInterval.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /** Pulls from every connected paired peer; completes when all pulls ended (each failure is logged). */
+  public CompletableFuture<Void> syncNow() {
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (PublicId p : connectedPeers()) {
+      all.add(pull(p));
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
+  /** Pulls the records {@code peer} shared with us since our cursor, in bounded rounds. */
+  public CompletableFuture<Void> pull(PublicId peer) {
+    if (closed.get() || !services.peers().isPaired(peer) || !syncing.add(peer)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return round(peer, 0).handle((v, e) -> {
+      syncing.remove(peer);
+      if (e != null) {
+        LOG.debug("sync with a peer ended early: {}", e.toString());
+      }
+      return null;
+    });
+  }
+
+  private CompletableFuture<Void> round(PublicId peer, int n) {
+    Optional<PeerConnection> c = transport.connection(peer).filter(PeerConnection::isOpen);
+    if (c.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long since;
+    try {
+      since = services.records().cursor(peer);
+    } catch (KithException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    SyncRequest req = SyncRequest.newBuilder().setSinceCursor(since).setMax(Limits.MAX_SYNC_BATCH).build();
+    return c.get().request(FrameType.SYNC_REQUEST, req).thenApplyAsync(frame -> {
+      try {
+        SyncBatch batch = Messages.syncBatch(frame);
+        SharedRecords.Accepted a = services.records().accept(peer, batch);
+        if (a.rejected() > 0) {
+          LOG.info("dropped {} records from a peer that did not verify or broke the sync rules", a.rejected());
+        }
+        // Embed now, so an ask does not wait for the model.
+        services.records().ensureVectors(services.records().peerRecords(h -> peer.equals(h.from)));
+        return batch.getMore();
+      } catch (FrameException | KithException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, worker).thenCompose(more -> more && n + 1 < MAX_SYNC_ROUNDS ? round(peer, n + 1)
+        : CompletableFuture.completedFuture(null));
+  }
+
+  private Response serveSync(PeerConnection from, SyncRequest req) {
+    Peer p = services.peers().get(from.remote()).filter(Peer::paired).orElseThrow(() ->
+        new java.util.concurrent.CompletionException(new ErrorFrameException(ErrorCode.NOT_PAIRED, "not paired")));
+    return new Response(FrameType.SYNC_BATCH, services.records().serve(p.circle(), req));
+  }
+
+  // ---- queries (spec section 6.4)
+
+  @Override
+  public List<PublicId> connectedPeers() {
+    List<PublicId> out = new ArrayList<>();
+    for (PeerConnection c : transport.connections()) {
+      if (c.isOpen() && services.peers().isPaired(c.remote()) && !out.contains(c.remote())) {
+        out.add(c.remote());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public CompletableFuture<Answer> query(PublicId peer, Query q, Duration timeout) {
+    Optional<PeerConnection> c = transport.connection(peer).filter(PeerConnection::isOpen);
+    if (c.isEmpty()) {
+      return CompletableFuture.failedFuture(new java.net.ConnectException("not connected"));
+    }
+    return c.get().request(FrameType.QUERY, q, timeout).thenApply(frame -> {
+      try {
+        return Messages.answer(frame);
+      } catch (FrameException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+  }
+
+  private CompletableFuture<Response> serveQuery(PeerConnection from, Frame request) {
+    Query q;
+    try {
+      q = Messages.query(request);
+    } catch (FrameException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    PublicId who = from.remote();
+    String refused = services.queries().admit(who);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.RATE_LIMITED, refused));
+    }
+    CompletableFuture<Response> result;
+    try {
+      result = CompletableFuture.supplyAsync(() -> {
+        try {
+          return services.queries().answer(who, q, queryWorker);
+        } catch (QueryService.Refused e) {
+          throw new java.util.concurrent.CompletionException(
+              new ErrorFrameException(ErrorCode.DEADLINE_EXCEEDED, e.getMessage()));
+        } catch (KithException e) {
+          LOG.warn("answering a query failed locally: {}", e.getMessage());
+          throw new java.util.concurrent.CompletionException(new ErrorFrameException(ErrorCode.INTERNAL, "try again later"));
+        }
+      }, queryWorker).thenCompose(f -> f).thenApply(a -> new Response(FrameType.ANSWER, a));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      services.queries().done(who);
+      return CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.RATE_LIMITED, "busy; retry shortly"));
+    }
+    result.whenComplete((r, e) -> services.queries().done(who));
+    return result;
+  }
+
   // ---- Admission (event loop: memory only)
 
   @Override
@@ -258,6 +440,22 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
             new ErrorFrameException(ErrorCode.RATE_LIMITED, "too many pairing attempts; wait a minute"));
       }
       return CompletableFuture.supplyAsync(() -> redeem(from, request), worker);
+    }
+    if (request.getHeader().getType() == FrameType.QUERY) {
+      return serveQuery(from, request);
+    }
+    if (request.getHeader().getType() == FrameType.SYNC_REQUEST) {
+      SyncRequest req;
+      try {
+        req = Messages.syncRequest(request);
+      } catch (FrameException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      try {
+        return CompletableFuture.supplyAsync(() -> serveSync(from, req), worker);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.RATE_LIMITED, "busy; retry shortly"));
+      }
     }
     return CompletableFuture.failedFuture(
         new ErrorFrameException(ErrorCode.UNSUPPORTED, "this node does not serve " + request.getHeader().getType()));
@@ -332,6 +530,9 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   public void onConnected(PeerConnection c) {
     PublicId who = c.remote();
     services.peers().seen(who, services.clock().millis());
+    if (syncStarted.get() && services.peers().isPaired(who)) {
+      pull(who);
+    }
     services.peers().get(who).filter(Peer::unpairPending).ifPresent(p -> {
       c.send(FrameType.UNPAIR, Unpair.getDefaultInstance());
       worker.execute(() -> {
@@ -353,7 +554,9 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      timer.shutdownNow();
       transport.close();
+      queryWorker.shutdown();
       worker.shutdown();
       try {
         worker.awaitTermination(5, TimeUnit.SECONDS);

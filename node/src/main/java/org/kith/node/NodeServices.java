@@ -27,6 +27,8 @@ public final class NodeServices implements AutoCloseable {
   private final InviteBook invites;
   private final Clock clock;
   private final boolean running;
+  private final org.kith.node.share.SharedRecords records;
+  private final org.kith.node.query.QueryService queries;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile PeerNetwork network;
   private volatile NetworkFactory transientNetworks;
@@ -37,6 +39,17 @@ public final class NodeServices implements AutoCloseable {
     this.running = running;
     this.peers = new PeerBook(node.vault());
     this.invites = new InviteBook(node.vault(), clock);
+    this.records = new org.kith.node.share.SharedRecords(node, clock);
+    this.queries = new org.kith.node.query.QueryService(this);
+  }
+
+  /** What this node shares and what its peers shared with it. */
+  public org.kith.node.share.SharedRecords records() {
+    return records;
+  }
+
+  public org.kith.node.query.QueryService queries() {
+    return queries;
   }
 
   public PersonalNode node() {

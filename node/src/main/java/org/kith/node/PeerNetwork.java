@@ -31,6 +31,17 @@ public interface PeerNetwork extends AutoCloseable {
   /** Stop connecting to this peer and drop any connection. */
   void forget(PublicId peer);
 
+  /** Paired peers with an open connection now. */
+  default List<PublicId> connectedPeers() {
+    return List.of();
+  }
+
+  /** Sends a query to a connected peer; fails when it is not connected or does not answer in time. */
+  default java.util.concurrent.CompletableFuture<org.kith.protocol.proto.Answer> query(PublicId peer,
+      org.kith.protocol.proto.Query q, Duration timeout) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no network"));
+  }
+
   @Override
   void close();
 }

@@ -34,9 +34,11 @@ public final class Router {
   public record Request(String method, String path, Map<String, String> query, JsonObject body) {}
 
   private final NodeServices services;
+  private final ShareRoutes shares;
 
   public Router(NodeServices services) {
     this.services = services;
+    this.shares = new ShareRoutes(services);
   }
 
   public JsonElement handle(Request r) throws KithException {
@@ -97,6 +99,14 @@ public final class Router {
         break;
       case "backup":
         return only(method, "POST", () -> backup(r.body()));
+      case "shares":
+      case "offers":
+      case "needs":
+      case "shared":
+      case "ask":
+      case "sync":
+      case "profile":
+        return shares.handle(method, parts, r);
       default:
         break;
     }
@@ -117,18 +127,18 @@ public final class Router {
     }
   }
 
-  private interface Call {
+  interface Call {
     JsonElement run() throws KithException;
   }
 
-  private static JsonElement only(String method, String want, Call call) throws KithException {
+  static JsonElement only(String method, String want, Call call) throws KithException {
     if (!method.equals(want)) {
       throw new NotAllowed("use " + want + " here, not " + method);
     }
     return call.run();
   }
 
-  private static NotAllowed notAllowed(String method, String path) {
+  static NotAllowed notAllowed(String method, String path) {
     return new NotAllowed(method + " is not allowed on " + path);
   }
 

@@ -1,0 +1,284 @@
+package org.kith.node.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.kith.node.KithException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** share, offer, need, unshare, shared, ask, profile. */
+final class ShareCommands {
+  private ShareCommands() {}
+
+  static void addExpiry(JsonObject body, String expires) throws KithException {
+    if (expires != null) {
+      body.addProperty("expiresSeconds", NetworkSupport.parseDuration(expires, "--expires").toSeconds());
+    }
+  }
+
+  static void printRecord(Terminal t, String verb, JsonObject r) {
+    t.json(r);
+    t.say(verb + " " + r.get("kind").getAsString() + " " + r.get("id").getAsString());
+    t.say("  with circle '" + r.get("audience").getAsString() + "'" + (r.get("reach").getAsInt() == 2
+        ? ", and their peers may relay it one hop" : "") + ", until " + r.get("expiresAt").getAsString());
+  }
+
+  static String afterShare() {
+    return Kith.ctx.api().isPresent() ? "Your peers in that circle receive it at their next sync."
+        : "Your node is not running: your peers receive it once you `kith start`.";
+  }
+
+  @Command(name = "share", mixinStandardHelpOptions = true,
+      description = {"Share one of your notes with a circle: a signed record with an expiry that your peers in",
+        "that circle sync and can find. Notes tagged 'private' are never shared."})
+  static final class Share implements Callable<Integer> {
+    @Parameters(paramLabel = "NOTE_ID", description = "The note's id or a unique prefix (see `kith note list`).")
+    String note;
+
+    @Option(names = "--with", paramLabel = "CIRCLE", required = true, description = "The circle to share it with.")
+    String circle;
+
+    @Option(names = "--reach", paramLabel = "1|2", defaultValue = "1",
+        description = "1: that circle only (default); 2: their peers may relay it one hop further.")
+    int reach;
+
+    @Option(names = "--expires", paramLabel = "DURATION", description = "How long it is shared (default 180d).")
+    String expires;
+
+    @Override
+    public Integer call() throws KithException {
+      JsonObject body = new JsonObject();
+      body.addProperty("note", note);
+      body.addProperty("circle", circle);
+      body.addProperty("reach", reach);
+      addExpiry(body, expires);
+      Terminal t = Kith.ctx.terminal();
+      printRecord(t, "Shared", Kith.ctx.call("POST", "/v1/shares", Map.of(), body).getAsJsonObject());
+      t.note(afterShare());
+      return 0;
+    }
+  }
+
+  abstract static class OfferBase implements Callable<Integer> {
+    @Parameters(paramLabel = "TEXT", description = "What, in a sentence or two.")
+    String text;
+
+    @Option(names = "--with", paramLabel = "CIRCLE", required = true, description = "The circle to tell.")
+    String circle;
+
+    @Option(names = "--expires", paramLabel = "DURATION", description = "How long it stands (default 30d).")
+    String expires;
+
+    abstract String path();
+
+    @Override
+    public Integer call() throws KithException {
+      JsonObject body = new JsonObject();
+      body.addProperty("text", text);
+      body.addProperty("circle", circle);
+      addExpiry(body, expires);
+      Terminal t = Kith.ctx.terminal();
+      printRecord(t, "Shared", Kith.ctx.call("POST", path(), Map.of(), body).getAsJsonObject());
+      t.note(afterShare());
+      return 0;
+    }
+  }
+
+  @Command(name = "offer", mixinStandardHelpOptions = true,
+      description = "Offer help or a thing to lend to a circle (a signed OFFER record, 30 days by default).")
+  static final class Offer extends OfferBase {
+    @Override
+    String path() {
+      return "/v1/offers";
+    }
+  }
+
+  @Command(name = "need", mixinStandardHelpOptions = true,
+      description = "Tell a circle what you need (a signed NEED record, 30 days by default).")
+  static final class Need extends OfferBase {
+    @Override
+    String path() {
+      return "/v1/needs";
+    }
+  }
+
+  @Command(name = "unshare", mixinStandardHelpOptions = true,
+      description = {"Take back something you shared: signs a retraction that your peers apply at their next",
+        "sync (honest nodes delete the record; nobody can be forced to forget)."})
+  static final class Unshare implements Callable<Integer> {
+    @Parameters(paramLabel = "RECORD_ID", description = "The record's id or a unique prefix (see `kith shared`).")
+    String id;
+
+    @Override
+    public Integer call() throws KithException {
+      Terminal t = Kith.ctx.terminal();
+      JsonObject o = Kith.ctx.call("DELETE", "/v1/shared/" + PeerCommands.seg(id), Map.of(), null).getAsJsonObject();
+      t.json(o);
+      t.say("Retracted " + o.get("retracted").getAsString() + " (retraction " + o.get("id").getAsString() + ")");
+      return 0;
+    }
+  }
+
+  @Command(name = "shared", mixinStandardHelpOptions = true,
+      description = "List what you share: notes, offers, needs and profiles, with their circle and expiry.")
+  static final class Shared implements Callable<Integer> {
+    @Override
+    public Integer call() throws KithException {
+      Terminal t = Kith.ctx.terminal();
+      JsonArray a = Kith.ctx.call("GET", "/v1/shared", Map.of(), null).getAsJsonArray();
+      t.json(a);
+      if (a.isEmpty()) {
+        t.say("You share nothing yet. Try `kith share NOTE_ID --with CIRCLE` or `kith offer \"...\" --with CIRCLE`.");
+      }
+      for (JsonElement e : a) {
+        JsonObject r = e.getAsJsonObject();
+        t.sayf("%s  %-7s %-12s until %s  %s%n", r.get("id").getAsString().substring(0, 16), r.get("kind").getAsString(),
+            r.get("audience").getAsString() + (r.get("reach").getAsInt() == 2 ? "+1" : ""),
+            r.get("expiresAt").getAsString().substring(0, 10), r.get("title").getAsString());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "ask", mixinStandardHelpOptions = true,
+      description = {"Ask your community in plain language. Searches your notes and what peers shared with you,",
+        "and (with your node running) asks connected peers live. Every answer is signed by its author.",
+        "Exit code 4 when every peer asked was unreachable and nothing of your own matched."})
+  static final class Ask implements Callable<Integer> {
+    @Parameters(paramLabel = "QUESTION")
+    String question;
+
+    @Option(names = "-k", paramLabel = "N", defaultValue = "5", description = "Answers wanted (1..50, default 5).")
+    int k;
+
+    @Option(names = "--hops", paramLabel = "0|1|2", defaultValue = "1",
+        description = "0: what you hold; 1: also ask your peers (default); 2: and their peers (reach-2 records).")
+    int hops;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s",
+        description = "How long to wait for peers (default ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Override
+    public Integer call() throws KithException {
+      Kith.Context c = Kith.ctx;
+      Terminal t = c.terminal();
+      Duration d = NetworkSupport.parseDuration(timeout, "--timeout");
+      JsonObject body = new JsonObject();
+      body.addProperty("question", question);
+      body.addProperty("k", k);
+      body.addProperty("hops", hops);
+      body.addProperty("timeoutMs", d.toMillis());
+      JsonObject o = c.call("POST", "/v1/ask", Map.of(), body).getAsJsonObject();
+      t.json(o);
+      print(t, o, c.clock.millis());
+      if (hops > 0 && !o.get("running").getAsBoolean()) {
+        t.note("Your node is not running, so no peer was asked live: start it with `kith start`.");
+      }
+      return 0;
+    }
+  }
+
+  /** Prints an ask result for people; the demo uses it too. */
+  static void print(Terminal t, JsonObject o, long nowMs) {
+    JsonArray rs = o.getAsJsonArray("results");
+    if (rs.isEmpty()) {
+      t.say("  (no answers)");
+    }
+    for (JsonElement e : rs) {
+      JsonObject r = e.getAsJsonObject();
+      List<String> path = new ArrayList<>();
+      r.getAsJsonArray("path").forEach(p -> path.add(p.getAsString()));
+      long age = nowMs - Instant.parse(r.get("createdAt").getAsString()).toEpochMilli();
+      t.sayf("  %.2f  %-7s from %s, %s ago, via %s%n", r.get("score").getAsDouble(), r.get("kind").getAsString(),
+          r.get("author").getAsString(), age(age), String.join(" → ", path));
+      t.say("        " + r.get("snippet").getAsString());
+    }
+    JsonArray silent = o.getAsJsonArray("silent");
+    if (!silent.isEmpty()) {
+      List<String> s = new ArrayList<>();
+      silent.forEach(x -> s.add(x.getAsJsonObject().get("peer").getAsString() + " ("
+          + x.getAsJsonObject().get("reason").getAsString() + ")"));
+      t.say("  Partial answer: no reply from " + String.join(", ", s) + ".");
+    }
+    if (o.get("rejected").getAsInt() > 0) {
+      t.say("  Dropped " + o.get("rejected").getAsInt() + " records that did not verify or broke the hop rules.");
+    }
+  }
+
+  static String age(long ms) {
+    long s = Math.max(0, ms / 1000);
+    if (s < 90) {
+      return s + " s";
+    }
+    if (s < 90 * 60) {
+      return s / 60 + " min";
+    }
+    if (s < 36 * 3600) {
+      return s / 3600 + " h";
+    }
+    return s / 86400 + " d";
+  }
+
+  @Command(name = "profile", mixinStandardHelpOptions = true,
+      description = {"Show the topic profile of your notes (all, or those with the given tags; never 'private'):",
+        "at most 8 topics, each with label words found in two or more notes and a noisy count. This is",
+        "exactly what `kith profile publish` would share; no note text is in it."},
+      subcommands = {Publish.class})
+  static final class Profile implements Callable<Integer> {
+    @Option(names = "--tag", paramLabel = "T", description = "Select notes with this tag (repeatable).")
+    List<String> tags = new ArrayList<>();
+
+    @Override
+    public Integer call() throws KithException {
+      Terminal t = Kith.ctx.terminal();
+      JsonObject o = Kith.ctx.call("GET", "/v1/profile", tags.isEmpty() ? Map.of() : Map.of("tag", String.join(",", tags)),
+          null).getAsJsonObject();
+      t.json(o);
+      JsonArray topics = o.getAsJsonArray("topics");
+      t.say("Topic profile of " + o.get("notes").getAsInt() + " notes" + (tags.isEmpty() ? "" : " tagged "
+          + String.join(", ", tags)) + ": " + topics.size() + " topics (counts carry Laplace noise, ε = "
+          + o.get("epsilon").getAsDouble() + ")");
+      for (JsonElement e : topics) {
+        JsonObject x = e.getAsJsonObject();
+        List<String> labels = new ArrayList<>();
+        x.getAsJsonArray("labels").forEach(l -> labels.add(l.getAsString()));
+        t.sayf("  ~%5.1f notes  %s%n", x.get("noisyCount").getAsDouble(), String.join(", ", labels));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "publish", mixinStandardHelpOptions = true,
+      description = "Share the topic profile `kith profile` shows with a circle, as a signed PROFILE record.")
+  static final class Publish implements Callable<Integer> {
+    @Option(names = "--with", paramLabel = "CIRCLE", required = true, description = "The circle to share it with.")
+    String circle;
+
+    @Option(names = "--tag", paramLabel = "T", description = "Select notes with this tag (repeatable).")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--expires", paramLabel = "DURATION", description = "How long it is shared (default 30d).")
+    String expires;
+
+    @Override
+    public Integer call() throws KithException {
+      JsonObject body = new JsonObject();
+      body.addProperty("circle", circle);
+      body.add("tags", org.kith.node.api.Json.strings(tags));
+      addExpiry(body, expires);
+      Terminal t = Kith.ctx.terminal();
+      JsonObject r = Kith.ctx.call("POST", "/v1/profile/publish", Map.of(), body).getAsJsonObject();
+      printRecord(t, "Published", r);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package org.kith.node.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.protobuf.ByteString;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.kith.node.FakeEmbedder;
+import org.kith.node.KithException;
+import org.kith.node.MiniCluster;
+import org.kith.node.MiniCluster.Member;
+import org.kith.node.api.Router;
+import org.kith.node.net.ErrorFrameException;
+import org.kith.node.notes.Note;
+import org.kith.node.share.SharedRecords;
+import org.kith.protocol.proto.Answer;
+import org.kith.protocol.proto.ErrorCode;
+import org.kith.protocol.proto.Query;
+import org.kith.protocol.proto.RecordKind;
+import org.kith.protocol.proto.SignedRecord;
+import org.kith.protocol.proto.SyncBatch;
+import org.kith.protocol.proto.SyncRequest;
+
+/** Sharing, sync and asking between real nodes over loopback: the scenarios of issue 5. */
+class CommunityTest {
+  static final Duration T = Duration.ofSeconds(3);
+  MiniCluster cluster;
+  Member alice;
+  Member bob;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cluster = new MiniCluster(d -> new FakeEmbedder('f'), MiniCluster.fastConfig());
+    alice = cluster.add("Alice");
+    bob = cluster.add("Bob");
+  }
+
+  @AfterEach
+  void tearDown() {
+    cluster.close();
+  }
+
+  /** Pairs and waits until both ends hold the connection. */
+  void pair(Member inviter, Member invitee, String circle) throws Exception {
+    cluster.pair(inviter, invitee, circle);
+    MiniCluster.await("connection", () -> connected(inviter, invitee) && connected(invitee, inviter));
+  }
+
+  static boolean connected(Member a, Member b) {
+    try {
+      return a.connectedTo(b) && a.network.connectedPeers().contains(b.id());
+    } catch (KithException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static SharedRecords.Held share(Member m, String text, String circle, int reach) throws KithException {
+    Note n = m.services.node().addNote(text, List.of());
+    return m.services.records().shareNote(n, circle, reach, SharedRecords.DEFAULT_SHARE_EXPIRY);
+  }
+
+  static void sync(Member m) throws Exception {
+    m.network.syncNow().get(10, TimeUnit.SECONDS);
+  }
+
+  static QueryService.AskResult ask(Member m, String q, int hops) throws KithException {
+    return m.services.queries().ask(q, 5, hops, T);
+  }
+
+  static List<String> ids(QueryService.AskResult r) {
+    return r.items().stream().filter(i -> !i.local() || !i.author().equals("you")).map(QueryService.Item::id).toList();
+  }
+
+  @Test
+  void sharedNote_isFoundByAPeer_live_andAfterSync() throws Exception {
+    pair(alice, bob, "neighbours");
+    SharedRecords.Held h = share(alice, "patch a bicycle puncture with glue and a rubber patch", "neighbours", 1);
+    QueryService.AskResult live = ask(bob, "bicycle puncture patch", 1);
+    assertEquals(1, live.asked());
+    assertEquals(1, live.answered());
+    QueryService.Item it = live.items().get(0);
+    assertEquals(h.record.id().hex(), it.id());
+    assertEquals("Alice", it.author());
+    assertEquals("note", it.kind());
+    assertEquals(List.of("Alice"), it.path());
+
+    sync(bob);
+    QueryService.AskResult local = ask(bob, "bicycle puncture patch", 0);
+    assertEquals(0, local.asked());
+    assertEquals(List.of(h.record.id().hex()), ids(local));
+  }
+
+  @Test
+  void offersAndNeeds_areSharedAndFound() throws Exception {
+    pair(alice, bob, "neighbours");
+    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder and a drill", "neighbours",
+        SharedRecords.DEFAULT_OFFER_EXPIRY);
+    QueryService.AskResult r = ask(bob, "borrow a ladder", 1);
+    assertEquals("offer", r.items().get(0).kind());
+  }
+
+  @Test
+  void aPeerOutsideTheCircle_findsNothing() throws Exception {
+    pair(alice, bob, "neighbours");
+    share(alice, "family recipe for plum dumplings", "family", 1);
+    assertTrue(ids(ask(bob, "plum dumplings recipe", 1)).isEmpty());
+    sync(bob);
+    assertEquals(0, bob.services.records().peerCount());
+    assertTrue(ids(ask(bob, "plum dumplings recipe", 0)).isEmpty());
+  }
+
+  @Test
+  void privateNotes_areNeverShared() throws Exception {
+    Note n = alice.services.node().addNote("my bank pin", List.of("private"));
+    KithException e = assertThrows(KithException.class,
+        () -> alice.services.records().shareNote(n, "neighbours", 1, SharedRecords.DEFAULT_SHARE_EXPIRY));
+    assertEquals(KithException.BAD_INPUT, e.exitCode());
+    assertEquals(0, alice.services.records().ownCount());
+  }
+
+  @Test
+  void hop2_answersOnlyWithReach2_andWithoutNamingTheAuthor() throws Exception {
+    Member carol = cluster.add("Carol");
+    pair(alice, bob, "neighbours");
+    pair(bob, carol, "neighbours");
+    SharedRecords.Held wide = share(alice, "sharpening kitchen knives on a whetstone", "neighbours", 2);
+    SharedRecords.Held narrow = share(alice, "sharpening garden shears with a file", "neighbours", 1);
+
+    assertTrue(ids(ask(carol, "sharpening knives shears", 1)).isEmpty(), "hop 1 never reaches Alice");
+    QueryService.AskResult r = ask(carol, "sharpening knives shears", 2);
+    List<String> got = ids(r);
+    assertTrue(got.contains(wide.record.id().hex()), got.toString());
+    assertFalse(got.contains(narrow.record.id().hex()), "reach-1 record relayed");
+    QueryService.Item it = r.items().stream().filter(i -> i.id().equals(wide.record.id().hex())).findFirst().orElseThrow();
+    assertEquals("someone Bob knows", it.author());
+    assertEquals(List.of("Bob", "someone Bob knows"), it.path());
+    assertEquals(0, r.rejected());
+
+    // Bob's synced copy answers too (reach 2), and is the same record: deduped.
+    sync(bob);
+    QueryService.AskResult again = ask(carol, "sharpening knives shears", 2);
+    assertEquals(1, ids(again).stream().filter(id -> id.equals(wide.record.id().hex())).count());
+    assertFalse(ids(again).contains(narrow.record.id().hex()));
+  }
+
+  @Test
+  void aRetraction_propagates() throws Exception {
+    pair(alice, bob, "neighbours");
+    SharedRecords.Held h = share(alice, "spare seedlings of tomatoes to give away", "neighbours", 1);
+    sync(bob);
+    assertEquals(1, bob.services.records().peerRecords(x -> true).size());
+    alice.services.records().unshare(h.record.id().hex());
+    Query q = Query.newBuilder().setQueryId(ByteString.copyFrom(new byte[16])).setText("tomato seedlings").setHops(1)
+        .setK(5).setDeadlineUnixMs(bob.clock.millis() + 5_000).build();
+    assertEquals(0, bob.network.query(alice.id(), q, T).get(5, TimeUnit.SECONDS).getRecordsCount(),
+        "a live answer must not carry a retracted record");
+    sync(bob);
+    assertEquals(0, bob.services.records().peerRecords(x -> true).size());
+    assertTrue(ids(ask(bob, "tomato seedlings", 0)).isEmpty());
+    assertTrue(alice.services.records().own(false).isEmpty());
+  }
+
+  @Test
+  void anExpiredRecord_disappears() throws Exception {
+    pair(alice, bob, "neighbours");
+    Note n = alice.services.node().addNote("bread oven free this weekend", List.of());
+    alice.services.records().shareNote(n, "neighbours", 1, Duration.ofHours(1));
+    sync(bob);
+    assertEquals(1, ids(ask(bob, "bread oven", 0)).size());
+    alice.clock.advance(Duration.ofHours(2));
+    bob.clock.advance(Duration.ofHours(2));
+    assertTrue(ids(ask(bob, "bread oven", 1)).isEmpty());
+    assertEquals(1, bob.services.records().purgeExpired());
+    assertEquals(1, alice.services.records().purgeExpired());
+    assertEquals(0, bob.services.records().peerCount());
+  }
+
+  @Test
+  void aTamperedRecord_isRejected_andAForeignOneToo() throws Exception {
+    Member carol = cluster.add("Carol");
+    pair(alice, bob, "neighbours");
+    share(alice, "the library opens late on thursdays", "neighbours", 1);
+    SyncBatch real = alice.services.records().serve("neighbours", SyncRequest.newBuilder().setMax(10).build());
+    SignedRecord good = real.getRecords(0);
+    byte[] body = good.getBody().toByteArray();
+    body[body.length - 1] ^= 1;
+    SignedRecord tampered = good.toBuilder().setBody(ByteString.copyFrom(body)).build();
+    SharedRecords.Accepted a = bob.services.records().accept(alice.id(),
+        SyncBatch.newBuilder().addRecords(tampered).setNextCursor(0).build());
+    assertEquals(1, a.rejected());
+    assertEquals(0, bob.services.records().peerCount());
+    // A genuine record, but not by the peer that sent it: a sync carries the sender's own records only.
+    SharedRecords.Accepted foreign = bob.services.records().accept(carol.id(),
+        SyncBatch.newBuilder().addRecords(good).setNextCursor(0).build());
+    assertEquals(1, foreign.rejected());
+    assertEquals(0, bob.services.records().peerCount());
+  }
+
+  @Test
+  void anOfflinePeer_givesAPartialAnswer_withinTheTimeout() throws Exception {
+    Member carol = cluster.add("Carol");
+    pair(alice, bob, "neighbours");
+    pair(alice, carol, "neighbours");
+    share(bob, "I repair bicycle wheels", "friends", 1);
+    carol.stop();
+    MiniCluster.await("carol gone", () -> !connected(bob, carol) && !connected(alice, carol));
+    long t0 = System.nanoTime();
+    QueryService.AskResult r = ask(alice, "bicycle wheel repair", 1);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(ms < T.toMillis() + 1000, "took " + ms + " ms");
+    assertEquals(2, r.asked());
+    assertEquals(1, r.answered());
+    assertEquals("Carol", r.silent().get(0).petname());
+    assertEquals("Bob", r.items().get(0).author());
+
+    // Nobody reachable and nothing local: exit code 4 through the API.
+    bob.stop();
+    MiniCluster.await("bob gone", () -> !connected(alice, bob));
+    JsonObject body = new JsonObject();
+    body.addProperty("question", "zzzz qqqq");
+    body.addProperty("hops", 1);
+    body.addProperty("timeoutMs", 500);
+    KithException e = assertThrows(KithException.class, () -> new Router(alice.services).handle(
+        new Router.Request("POST", "/v1/ask", Map.of(), body)));
+    assertEquals(KithException.UNREACHABLE, e.exitCode());
+  }
+
+  @Test
+  void aFloodingPeer_doesNotStopOthersBeingAnswered() throws Exception {
+    Member carol = cluster.add("Carol");
+    pair(alice, bob, "neighbours");
+    pair(alice, carol, "neighbours");
+    share(alice, "community fridge is at the corner shop", "neighbours", 1);
+    List<CompletableFuture<Answer>> flood = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      byte[] id = new byte[16];
+      id[0] = (byte) i;
+      id[1] = (byte) (i >> 8);
+      Query q = Query.newBuilder().setQueryId(ByteString.copyFrom(id)).setText("community fridge " + i).setHops(1)
+          .setK(5).setDeadlineUnixMs(bob.clock.millis() + 10_000).build();
+      flood.add(bob.network.query(alice.id(), q, Duration.ofSeconds(10)));
+    }
+    QueryService.AskResult r = ask(carol, "community fridge", 1);
+    assertEquals(1, r.answered(), r.silent().toString());
+    assertEquals("Alice", r.items().get(0).author());
+    int limited = 0;
+    for (CompletableFuture<Answer> f : flood) {
+      try {
+        f.get(15, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof ErrorFrameException ef && ef.code() == ErrorCode.RATE_LIMITED) {
+          limited++;
+        }
+      }
+    }
+    assertTrue(limited > 100, "only " + limited + " of 200 flooding queries were limited");
+  }
+
+  @Test
+  void aQueryIdSeenBefore_isNotAnsweredTwice() throws Exception {
+    pair(alice, bob, "neighbours");
+    share(alice, "repair cafe every first saturday", "neighbours", 1);
+    Query q = Query.newBuilder().setQueryId(ByteString.copyFrom(new byte[16])).setText("repair cafe").setHops(1)
+        .setK(5).setDeadlineUnixMs(bob.clock.millis() + 5_000).build();
+    Answer first = bob.network.query(alice.id(), q, T).get(5, TimeUnit.SECONDS);
+    Answer second = bob.network.query(alice.id(), q, T).get(5, TimeUnit.SECONDS);
+    assertEquals(1, first.getRecordsCount());
+    assertEquals(0, second.getRecordsCount());
+  }
+}
