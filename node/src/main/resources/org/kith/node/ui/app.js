@@ -177,7 +177,11 @@
       else a.removeAttribute('aria-current');
     });
     document.title = `${v[0].toUpperCase()}${v.slice(1)} · Kith`;
-    if (focus) $(`${v}-h`).focus();
+    if (focus) {
+      say('flash', '');
+      say('problem', '');
+      $(`${v}-h`).focus();
+    }
     refreshView(v);
   }
 
@@ -212,35 +216,46 @@
 
   // ---- Ask
 
+  // The node names the author by your petname for them, or "someone Bob knows" two hops away.
   function authorOf(a) {
-    const au = a.author;
-    const name = a.authorPetname || a.petname || (au && typeof au === 'object' ? au.petname || au.name : null);
-    if (a.own || a.mine || (au && au.self)) return 'you';
-    if (name) return name;
-    if (a.via) return `someone ${a.via} knows`;
-    if (typeof au === 'string') return au;
-    return 'unknown';
+    if (a.local) return 'you';
+    return a.author || 'unknown';
   }
 
   function pathOf(a) {
-    const p = a.path;
-    if (Array.isArray(p)) return p.map((x) => (typeof x === 'object' && x ? x.petname || x.id : x)).join(' → ');
-    return p || '';
+    return Array.isArray(a.path) ? a.path.join(' → ') : a.path || '';
   }
 
   function renderAnswer(a) {
     const kind = a.kind || 'note';
-    const when = a.createdAt || a.created || null;
-    const snippet = a.snippet || a.text || a.title || (a.topics ? a.topics.join(', ') : '');
+    const when = a.createdAt || null;
     const path = pathOf(a);
+    const title = a.title && a.snippet && !a.snippet.startsWith(a.title) ? a.title : null;
     return el('li', { class: `answer kind-${kind}` },
-      el('p', { class: 'snippet', text: snippet }),
+      title ? el('h3', { class: 'title', text: title }) : null,
+      el('p', { class: 'snippet', text: a.snippet || a.title || '' }),
       el('p', { class: 'meta' },
         el('span', { class: 'kind', text: kind }), ' · ',
         el('span', { class: 'author', text: `by ${authorOf(a)}` }), ' · ',
         timeEl(when, ago(when)),
-        path ? [' · ', el('span', { class: 'path', text: `via ${path}` })] : null,
+        path && !a.local ? [' · ', el('span', { class: 'path', text: `path: ${path}` })] : null,
         typeof a.score === 'number' ? [' · ', el('span', { class: 'score', text: `match ${a.score.toFixed(2)}` })] : null));
+  }
+
+  function showAnswers(r, final) {
+    const answers = r.results || [];
+    $('ask-results').replaceChildren(...answers.map(renderAnswer));
+    const n = `${answers.length} answer${answers.length === 1 ? '' : 's'}`;
+    if (!final) {
+      say('ask-status', `${n} from what you already hold; asking your peers…`);
+      return;
+    }
+    const peers = r.asked ? ` ${r.answered} of ${r.asked} peer${r.asked === 1 ? '' : 's'} answered.` : '';
+    say('ask-status', `${answers.length ? n : 'No answers'}.${peers}`);
+    const silent = r.silent || [];
+    say('ask-missing', silent.length
+      ? `Did not answer in time: ${silent.map((x) => (x.reason ? `${x.peer} (${x.reason})` : x.peer)).join(', ')}.`
+      : '');
   }
 
   async function ask(ev) {
@@ -251,19 +266,14 @@
     $('ask-results').replaceChildren();
     say('ask-missing', '');
     say('ask-status', 'Asking…');
+    const k = Number($('ask-k').value) || 8;
+    const hops = Number($('ask-hops').value);
     await busy(form, 'ask-status', async () => {
-      const r = await post('/v1/ask', {
-        question, text: question, k: Number($('ask-k').value) || 8, hops: Number($('ask-hops').value),
-      });
-      const answers = Array.isArray(r) ? r : r.answers || r.results || [];
-      answers.forEach((a) => $('ask-results').append(renderAnswer(a)));
-      say('ask-status', answers.length === 0 ? 'No answers.'
-        : `${answers.length} answer${answers.length === 1 ? '' : 's'}.`);
-      const missing = (r && (r.unanswered || r.missing || r.noAnswer || r.timedOut)) || [];
-      if (missing.length) {
-        const names = missing.map((m) => (typeof m === 'object' ? m.petname || m.id : m));
-        say('ask-missing', `Did not answer in time: ${names.join(', ')}.`);
+      // What is already here (own notes, records synced from peers) comes back at once; peers take longer.
+      if (hops > 0) {
+        showAnswers(await post('/v1/ask', { question, k, hops: 0 }), false);
       }
+      showAnswers(await post('/v1/ask', { question, k, hops }), true);
     });
   }
 
@@ -324,7 +334,7 @@
   }
 
   function noteCard(n, sharedBy) {
-    const shares = sharedBy.get(n.id) || [];
+    const shares = sharedBy.get(n.id) || sharedBy.get(n.title) || [];
     return el('li', { class: 'card', 'data-note': n.id },
       el('h3', { class: 'title', text: n.title || '(untitled)' }),
       el('p', { class: 'meta' },
@@ -333,7 +343,7 @@
         n.source ? [' · ', el('span', { class: 'source', text: n.source })] : null,
         typeof n.score === 'number' ? [' · ', el('span', { class: 'score', text: `match ${n.score.toFixed(2)}` })] : null),
       el('p', { class: shares.length ? 'shared-mark' : 'private-mark',
-        text: shares.length ? `Shared with ${[...new Set(shares.map((s) => s.circle || s.audience))].join(', ')}` : 'Private' }),
+        text: shares.length ? `Shared with ${[...new Set(shares.map((s) => s.audience))].join(', ')}` : 'Private' }),
       el('div', { class: 'actions' },
         el('button', { type: 'button', onclick: () => shareThis(n), 'aria-label': `Share “${n.title}”`, text: 'Share…' }),
         el('button', { type: 'button', class: 'danger', onclick: (e) => removeNote(e.currentTarget, n),
@@ -343,7 +353,8 @@
   function sharedByNote() {
     const m = new Map();
     for (const s of sharedCache) {
-      const id = s.noteId || s.note;
+      // A shared note's record carries the note's title (not its id), so the page matches on that.
+      const id = s.kind === 'note' ? s.note || s.title : null;
       if (!id) continue;
       if (!m.has(id)) m.set(id, []);
       m.get(id).push(s);
@@ -419,11 +430,11 @@
     }
     await busy(ev.target, null, async () => {
       const exp = $('share-expires').value;
-      const r = await post('/v1/share', {
-        noteId, note: noteId, circle: $('share-circle').value.trim(), reach: Number($('share-reach').value),
-        expires: exp, expiresSeconds: seconds(exp),
+      const r = await post('/v1/shares', {
+        note: noteId, circle: $('share-circle').value.trim(), reach: Number($('share-reach').value),
+        expiresSeconds: seconds(exp),
       });
-      flash(`Shared with ${r.circle || $('share-circle').value.trim()}.`);
+      flash(`Shared “${r.title}” with ${r.audience}, ${until(r.expiresAt)}.`);
       await loadShared();
     });
   }
@@ -434,8 +445,8 @@
     const kind = form.querySelector('input[name="kind"]:checked').value;
     await busy(form, null, async () => {
       const exp = $('aid-expires').value;
-      await post(`/v1/${kind}`, {
-        text: $('aid-text').value, circle: $('aid-circle').value.trim(), expires: exp, expiresSeconds: seconds(exp),
+      await post(`/v1/${kind}s`, {
+        text: $('aid-text').value, circle: $('aid-circle').value.trim(), expiresSeconds: seconds(exp),
       });
       $('aid-text').value = '';
       flash(`Your ${kind} is shared with ${$('aid-circle').value.trim()}.`);
@@ -444,15 +455,16 @@
   }
 
   function sharedCard(s) {
-    const id = s.id || s.recordId;
-    const what = s.title || s.snippet || s.text || (s.topics ? `profile: ${s.topics.length} topics` : s.kind);
-    return el('li', { class: 'card', 'data-record': id },
-      el('h3', { class: 'title', text: what || id }),
+    const what = s.title || s.snippet || s.kind;
+    return el('li', { class: 'card', 'data-record': s.id },
+      el('h3', { class: 'title', text: what || s.id }),
+      s.snippet && s.snippet !== s.title ? el('p', { class: 'snippet', text: s.snippet }) : null,
       el('p', { class: 'meta' },
-        el('span', { class: 'kind', text: s.kind || 'note' }),
-        ` · with ${s.circle || s.audience || '?'}`,
+        el('span', { class: 'kind', text: s.kind }),
+        ` · with ${s.audience}`,
         s.reach ? ` · reach ${s.reach}` : '',
-        ' · ', timeEl(s.expiresAt || s.expires, until(s.expiresAt || s.expires))),
+        ' · shared ', timeEl(s.createdAt, ago(s.createdAt)),
+        ' · ', timeEl(s.expiresAt, until(s.expiresAt))),
       el('div', { class: 'actions' },
         el('button', { type: 'button', class: 'danger', onclick: (e) => unshare(e.currentTarget, s),
           'aria-label': `Unshare “${what}”`, text: 'Unshare' })));
@@ -461,7 +473,7 @@
   async function loadShared(quiet) {
     try {
       const r = await get('/v1/shared');
-      sharedCache = (Array.isArray(r) ? r : r.records || []).filter((s) => !s.retracted);
+      sharedCache = r.filter((s) => s.kind !== 'retract');
       say('shared-status', '');
     } catch (e) {
       sharedCache = [];
@@ -477,9 +489,8 @@
   }
 
   async function unshare(button, s) {
-    const id = s.id || s.recordId;
     await busy(button, null, async () => {
-      await post('/v1/unshare', { id, recordId: id });
+      await api('DELETE', `/v1/shared/${encodeURIComponent(s.id)}`);
       flash('Unshared: your peers are told to forget it.');
       await loadShared();
     });
@@ -489,12 +500,15 @@
     const topics = p.topics || [];
     const box = $('profile-preview');
     if (topics.length === 0) {
-      box.replaceChildren(el('p', { text: 'No topics: add notes (or other tags) first.' }));
+      box.replaceChildren(el('p', { text: `No topic qualifies in these ${p.notes} notes: a topic needs several ` +
+        'notes that share words. Add notes or choose other tags; nothing would be published.' }));
       return;
     }
     box.replaceChildren(
-      el('p', { text: `Your circle would see ${topics.length} topic${topics.length === 1 ? '' : 's'}` +
-        `${p.epsilon !== undefined ? ` (noise ε = ${p.epsilon})` : ''}, and nothing else:` }),
+      el('p', { text: `From ${p.notes} of your notes, your circle would see ${topics.length} ` +
+        `topic${topics.length === 1 ? '' : 's'}, and nothing else: no note text, no exact counts ` +
+        `(Laplace noise, ε = ${p.epsilon}). Each topic also carries a vector of numbers, its centre, ` +
+        'which lets a question find it.' }),
       el('table', null,
         el('caption', { class: 'visually-hidden', text: 'What the profile reveals' }),
         el('thead', null, el('tr', null,
@@ -503,16 +517,15 @@
           el('th', { scope: 'col', text: 'Count (noisy)' }))),
         el('tbody', null, topics.map((t, i) => el('tr', null,
           el('td', { text: String(i + 1) }),
-          el('td', { text: (t.labels || t.words || t.label || []).join(', ') }),
-          el('td', { text: String(t.count ?? t.noisyCount ?? '') }))))));
+          el('td', { text: (t.labels || []).join(', ') }),
+          el('td', { text: String(t.noisyCount) }))))));
   }
 
   async function previewProfile(ev) {
     ev.preventDefault();
     await busy(ev.target, null, async () => {
       const tags = words($('profile-tags').value);
-      const q = tags.map((t) => `tag=${encodeURIComponent(t)}`).join('&');
-      const p = await get(`/v1/profile${q ? `?${q}` : ''}`);
+      const p = await get(`/v1/profile${tags.length ? `?tag=${encodeURIComponent(tags.join(','))}` : ''}`);
       profilePreviewed = tags;
       renderProfile(p);
       $('profile-publish').hidden = !(p.topics && p.topics.length);

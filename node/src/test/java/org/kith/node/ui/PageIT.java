@@ -92,7 +92,6 @@ class PageIT {
     cfg.add("bob", nodeJson(bob));
     cfg.addProperty("shots", shots.toString());
     cfg.addProperty("result", resultFile.toString());
-    cfg.addProperty("askAndShare", false);
     Path cfgFile = tmp.resolve("page-test.json");
     Files.writeString(cfgFile, cfg.toString());
 
