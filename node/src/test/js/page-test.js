@@ -183,19 +183,33 @@ async function main() {
         const d = new DataTransfer();
         d.items.add(new File(['# Garden tools\nWe lend a wheelbarrow, two spades and a hedge trimmer.\n'],
           'garden.md', { type: 'text/markdown' }));
+        d.items.add(new File(['# Toaster repair\nThe repair café fixes broken toasters, kettles and lamps on Saturdays.\n'],
+          'toaster.md', { type: 'text/markdown' }));
+        d.items.add(new File(['# Kettle repair\nVolunteers at the repair café fix broken kettles, toasters and lamps on '
+          + 'Saturdays.\n'], 'kettle.md', { type: 'text/markdown' }));
         return d;
       });
       await a.dispatchEvent('#drop', 'dragenter', { dataTransfer: dt });
       await a.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
-      await a.waitForSelector('#import-status:has-text("Imported 1 file")');
+      await a.waitForSelector('#import-status:has-text("Imported 3 files")');
       await a.waitForSelector('#notes-list li h3:text-is("Garden tools")');
+      await a.waitForSelector('#notes-list li h3:text-is("Kettle repair")');
       await a.setInputFiles('#import-files', {
         name: 'childcare.txt', mimeType: 'text/plain',
         buffer: Buffer.from('Childcare swap\nParents on our street take turns minding the kids on Wednesdays.\n'),
       });
       // A text file without a heading is titled by its file name.
       await a.waitForSelector('#notes-list li h3:text-is("childcare")');
-      return await a.locator('#import-status').textContent();
+      await a.waitForSelector('#import-status:has-text("1 note added")');
+      const first = await a.locator('#import-status').textContent();
+      // The same file again changes nothing.
+      await a.setInputFiles('#import-files', {
+        name: 'childcare.txt', mimeType: 'text/plain',
+        buffer: Buffer.from('Childcare swap\nParents on our street take turns minding the kids on Wednesdays.\n'),
+      });
+      await a.waitForSelector('#import-status:has-text("1 file unchanged")');
+      check((await a.locator('#notes-list li h3:text-is("childcare")').count()) === 1, 'a re-import doubled the note');
+      return `${first} / ${await a.locator('#import-status').textContent()}`;
     });
 
     await step('search', a, async () => {
@@ -314,14 +328,18 @@ async function main() {
       check((await a.locator('#shared-list li h3:text-is("Bicycle repair")').count()) === 0, 'still listed as shared');
     });
 
-    await step('profile-preview', a, async () => {
+    await step('profile-preview-and-publish', a, async () => {
       await a.click('#profile-form button[type=submit]');
-      await a.waitForSelector('#profile-preview p');
+      await a.waitForSelector('#profile-preview table');
       const text = await a.locator('#profile-preview').textContent();
-      check(/From \d+ of your notes/.test(text) || /No topic qualifies/.test(text), `preview says ${text}`);
-      const html = await a.locator('#profile-preview').innerHTML();
-      check(!/inner tubes|sourdough|wheelbarrow/i.test(html), 'the profile preview shows note text');
-      return text;
+      const labels = await a.locator('#profile-preview tbody td:nth-child(2)').allTextContents();
+      check(labels.some((l) => l.includes('repair')), `profile labels: ${labels.join(' | ')}`);
+      check(!/inner tubes|sourdough|wheelbarrow|kettles and lamps/i.test(text), `the preview shows note text: ${text}`);
+      await a.fill('#profile-circle', 'neighbours');
+      await a.click('#profile-publish button[type=submit]');
+      await a.waitForSelector('#shared-list li .kind:text-is("profile")');
+      check(await a.locator('#profile-publish').isHidden(), 'publish stays offered after publishing');
+      return `${labels.length} topic(s): ${labels.join(' | ')}`;
     });
 
     await step('refusals', a, async () => {

@@ -204,7 +204,8 @@
       $('nav').hidden = false;
       $('logout').hidden = false;
       const idn = st.identity || {};
-      $('who').textContent = `${idn.name || 'You'} · ${idn.id || ''}`;
+      $('who').replaceChildren(el('span', { class: 'name', text: idn.name || 'You' }), ' ',
+        el('code', { class: 'self-id', text: idn.id || '' }));
       showView(false);
       loadPeers().catch(() => {});
     } catch (e) {
@@ -323,9 +324,10 @@
         throw new Error('These files are too large to send at once (about 900 KB); drop fewer of them.');
       }
       const r = await post('/v1/notes/upload', { files: payload });
+      // updated counts files that were new or changed; unchanged ones add nothing.
       const parts = [`Imported ${r.files} file${r.files === 1 ? '' : 's'}: ${r.notesAdded} note${r.notesAdded === 1 ? '' : 's'} added`];
-      if (r.unchanged) parts.push(`${r.unchanged} unchanged`);
-      if (r.updated) parts.push(`${r.updated} updated`);
+      if (r.notesRemoved) parts.push(`${r.notesRemoved} earlier note${r.notesRemoved === 1 ? '' : 's'} replaced`);
+      if (r.unchanged) parts.push(`${r.unchanged} file${r.unchanged === 1 ? '' : 's'} unchanged`);
       if (ignored) parts.push(`${ignored} ignored (not .md or .txt)`);
       if (r.skipped && r.skipped.length) parts.push(`skipped: ${r.skipped.join(', ')}`);
       say('import-status', `${parts.join(', ')}.`);
