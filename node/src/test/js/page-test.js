@@ -266,10 +266,14 @@ async function main() {
     });
 
     await step('share-note', a, async () => {
-      await go(a, 'sharing');
-      const value = await a.locator('#share-note option:text-is("Bicycle repair")').getAttribute('value');
-      await a.selectOption('#share-note', value);
-      await a.fill('#share-circle', 'neighbours');
+      await go(a, 'notes');
+      await a.locator('#notes-list li:has(h3:text-is("Bicycle repair")) button:text-is("Share…")').click();
+      await a.waitForSelector('#sharing:not([hidden])');
+      const picked = await a.locator('#share-note option:checked').textContent();
+      check(picked === 'Bicycle repair', `the note's Share button picked ${picked}`);
+      check(await a.evaluate(() => document.activeElement.id) === 'share-circle', 'focus is not on the circle box');
+      await a.keyboard.press('Control+A');
+      await a.keyboard.type('neighbours');
       await a.click('#share-form button[type=submit]');
       await a.waitForSelector('#shared-list li h3:text-is("Bicycle repair")');
       const meta = await a.locator('#shared-list li .meta').first().textContent();
@@ -392,6 +396,7 @@ async function main() {
       check((await a.locator('#notes-list li').count()) === 0, 'notes still on the page after logout');
       const cookie = (await ctxA.cookies(A)).find((x) => x.name === 'kith_session');
       check(!cookie, 'the session cookie is still in the browser');
+      await shot(a, `${String(result.steps.length).padStart(2, '0')}-logged-out`);
       await a.reload();
       await a.waitForSelector('#gate:not([hidden])');
       const again = await loginUrl(cfg.alice);

@@ -12,6 +12,7 @@
   let notesCache = [];
   let sharedCache = [];
   let profilePreviewed = null;
+  let focusAfterView = null;
 
   // ---- talking to the node
 
@@ -180,7 +181,8 @@
     if (focus) {
       say('flash', '');
       say('problem', '');
-      $(`${v}-h`).focus();
+      (focusAfterView ? $(focusAfterView) : $(`${v}-h`)).focus();
+      focusAfterView = null;
     }
     refreshView(v);
   }
@@ -407,10 +409,10 @@
   }
 
   function shareThis(n) {
-    location.hash = '#sharing';
     fillNoteSelect();
     $('share-note').value = n.id;
-    $('share-circle').focus();
+    focusAfterView = 'share-circle';
+    location.hash = '#sharing';
   }
 
   // ---- Sharing
@@ -487,6 +489,7 @@
       }
     }
     $('shared-list').replaceChildren(...sharedCache.map(sharedCard));
+    say('shared-status', sharedCache.length ? '' : 'Nothing shared: everything stays in your vault.');
     $('shared-count').textContent = `(${sharedCache.length})`;
   }
 
