@@ -47,7 +47,7 @@ public final class PersonalNode implements AutoCloseable {
   static final byte[] MODEL_KEY = {0x01};
   private static final byte IDENTITY_VERSION = 1;
   public static final int MAX_K = 100;
-  private static final int EMBED_BATCH = 32;
+  private static final int EMBED_BATCH = 1024;
 
   private final Home home;
   private final Vault vault;
@@ -429,9 +429,11 @@ public final class PersonalNode implements AutoCloseable {
     Embedder e = embedder();
     List<float[]> out = new ArrayList<>(texts.size());
     try {
+      // The embedder batches by itself, sorting texts by length across the whole list first; chunks of
+      // EMBED_BATCH bound the working set of one call.
       for (int i = 0; i < texts.size(); i += EMBED_BATCH) {
-        List<String> batch = texts.subList(i, Math.min(texts.size(), i + EMBED_BATCH));
-        out.addAll(batch.size() == 1 ? List.of(e.embed(batch.get(0))) : e.embedBatch(batch));
+        List<String> chunk = texts.subList(i, Math.min(texts.size(), i + EMBED_BATCH));
+        out.addAll(chunk.size() == 1 ? List.of(e.embed(chunk.get(0))) : e.embedBatch(chunk));
       }
     } catch (EmbeddingException ex) {
       throw new KithException(KithException.BAD_INPUT, "the local model failed: " + ex.getMessage(), ex);
