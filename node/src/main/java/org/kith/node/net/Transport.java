@@ -56,8 +56,15 @@ import org.slf4j.LoggerFactory;
  * the lexicographically smaller public key is kept, so both ends keep the same one. The loser is closed with
  * a goodbye; a {@link #connect} whose connection lost completes with the winner.
  *
- * <p>All callbacks ({@link RequestHandler}, {@link Admission}, future completions) run on the event loop.
- * {@link #close()} must not be called from one of them.
+ * <p>The transport speaks the connection-level frames itself: it sends {@code HELLO} first and requires the
+ * peer's first frame to be {@code HELLO} ({@link PeerConnection#hello()}), answers {@code PING}, sends
+ * {@code PING} after {@link TransportConfig#keepaliveInterval()} of silence, checks every payload against the
+ * stateless rules of spec section 6 ({@code Messages}) before the node sees it, and answers every refusal with
+ * an {@code ERROR} frame echoing the request id. Failures of the peer's framing (spec 5.2 steps 1-4) get an
+ * {@code ERROR} with request id 0 and a close.
+ *
+ * <p>All callbacks ({@link RequestHandler}, {@link Admission}, future completions) run on the event loop and
+ * must not block. Nothing a peer sent (payloads, query text) is logged; connection events log at DEBUG.
  */
 public final class Transport implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
@@ -458,7 +465,8 @@ public final class Transport implements AutoCloseable {
 
   /**
    * Stops reconnecting, sends the goodbye on every connection, closes them and the listener, and shuts the
-   * event loop down. Idempotent. Blocks for a few seconds at most.
+   * event loop down. Idempotent. Blocks for a few seconds at most; called from one of the transport's own
+   * callbacks it does the same without waiting.
    */
   @Override
   public void close() {
@@ -467,7 +475,20 @@ public final class Transport implements AutoCloseable {
     }
     maintained.values().forEach(Maintained::cancel);
     maintained.clear();
+    boolean onEventLoop = false;
+    for (io.netty.util.concurrent.EventExecutor e : group) {
+      onEventLoop |= e.inEventLoop();
+    }
     Channel server = serverChannel;
+    if (onEventLoop) {
+      // Called from a callback: waiting here would wait for ourselves. Everything still happens, in order.
+      if (server != null) {
+        server.close();
+      }
+      channels.close();
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> keys.close());
+      return;
+    }
     if (server != null) {
       server.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
     }

@@ -568,4 +568,17 @@ class TransportTest {
         ? new InetSocketAddress("127.0.0.1", 1) : a.address, a.id())));
     assertNotEquals(0, a.connected.size());
   }
+
+  @Test
+  void close_fromACallback_doesNotWaitForItself() throws Exception {
+    TestNode a = node();
+    TestNode b = node().listen();
+    b.behaviour = r -> {
+      b.transport.close();
+      return new CompletableFuture<>();
+    };
+    PeerConnection ab = await(a.transport.connect(b.address, b.id()));
+    assertInstanceOf(ConnectionClosedException.class, failure(ab.request(FrameType.QUERY, query(1))));
+    waitUntil("b closed its connections", () -> b.transport.connections().isEmpty());
+  }
 }
