@@ -236,6 +236,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
           ? error.getCause() : error;
       if (cause instanceof ErrorFrameException e) {
         sendError(ch, id, e.code(), e.wireMessage());
+        if (closesConnection(e.code())) {
+          LOG.debug("{} refused with {}: closing", conn, e.code());
+          ch.close();
+        }
       } else if (cause instanceof FrameException e) {
         sendError(ch, id, e.code().wireCode(), e.getMessage());
       } else {
@@ -335,6 +339,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private void protocolError(ChannelHandlerContext ctx, ErrorCode code, String message) {
     sendError(ctx.channel(), 0, code, message);
     ctx.channel().close();
+  }
+
+  /** Spec 8.1: after these the connection is closed (the ERROR goes out first, then the goodbye). */
+  static boolean closesConnection(ErrorCode code) {
+    return code == ErrorCode.INVITE_INVALID || code == ErrorCode.UNSUPPORTED;
   }
 
   static void sendError(Channel ch, long requestId, ErrorCode code, String message) {

@@ -11,7 +11,8 @@ public interface RequestHandler {
   /**
    * A request (PAIR_REQUEST, QUERY or SYNC_REQUEST) that passed the rate limits and {@link Admission#allow}.
    * The future's value goes back as the response frame with the request's id. Failing it with an
-   * {@link ErrorFrameException} sends that code and message; with an {@link org.kith.protocol.frame.
+   * {@link ErrorFrameException} sends that code and message (and then closes the connection for
+   * {@code INVITE_INVALID} and {@code UNSUPPORTED}, spec 8.1); with an {@link org.kith.protocol.frame.
    * FrameException} (a payload that does not parse) its wire code; anything else sends {@code INTERNAL}.
    */
   CompletableFuture<Response> handle(PeerConnection from, Frame request);

@@ -224,21 +224,23 @@ class TransportTest {
     TestNode a = node();
     TestNode b = node().listen();
     PeerConnection ab = await(a.transport.connect(b.address, b.id()));
-    b.behaviour = r -> CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.INVITE_INVALID, "no"));
-    ErrorFrameException e = assertInstanceOf(ErrorFrameException.class,
-        failure(ab.request(FrameType.PAIR_REQUEST, pairRequest())));
-    assertEquals(ErrorCode.INVITE_INVALID, e.code());
-    assertEquals("no", e.wireMessage());
     b.behaviour = r -> {
       throw new IllegalStateException("bug with user text in it");
     };
-    e = assertInstanceOf(ErrorFrameException.class, failure(ab.request(FrameType.QUERY, query(1))));
+    ErrorFrameException e = assertInstanceOf(ErrorFrameException.class, failure(ab.request(FrameType.QUERY, query(1))));
     assertEquals(ErrorCode.INTERNAL, e.code());
     assertEquals("internal error", e.wireMessage());
     b.behaviour = r -> CompletableFuture.completedFuture(new Response(FrameType.PONG, Empty.getDefaultInstance()));
     e = assertInstanceOf(ErrorFrameException.class, failure(ab.request(FrameType.QUERY, query(1))));
     assertEquals(ErrorCode.INTERNAL, e.code(), "a response of the wrong type is the handler's bug");
     assertTrue(ab.isOpen(), "errors for one request leave the connection up");
+
+    b.behaviour = r -> CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.INVITE_INVALID, "no"));
+    e = assertInstanceOf(ErrorFrameException.class,
+        failure(ab.request(FrameType.PAIR_REQUEST, pairRequest())));
+    assertEquals(ErrorCode.INVITE_INVALID, e.code());
+    assertEquals("no", e.wireMessage());
+    waitUntil("INVITE_INVALID closes the connection (spec 8.1)", () -> !ab.isOpen());
   }
 
   @Test
