@@ -154,7 +154,24 @@
 
   // ---- views and login state
 
+  // Forgets everything this page showed, so a logged-out or expired page holds no note, peer or invite.
+  function forget() {
+    notesCache = [];
+    sharedCache = [];
+    profilePreviewed = null;
+    ['ask-results', 'search-results', 'notes-list', 'shared-list', 'peers-list', 'status-list', 'profile-preview',
+      'share-note', 'circles'].forEach((id) => $(id).replaceChildren());
+    ['ask-status', 'ask-missing', 'import-status', 'search-status', 'shared-status', 'pair-status', 'peers-status',
+      'flash', 'problem'].forEach((id) => say(id, ''));
+    document.querySelectorAll('form').forEach((f) => f.reset());
+    $('invite-out').hidden = true;
+    $('invite-code').value = '';
+    $('invite-qr').removeAttribute('src');
+    $('profile-publish').hidden = true;
+  }
+
   function showGate(why) {
+    forget();
     $('loading').hidden = true;
     $('nav').hidden = true;
     $('logout').hidden = true;
@@ -710,17 +727,6 @@
         return;
       }
     }
-    notesCache = [];
-    sharedCache = [];
-    // Forget everything this page showed, not only the cookie.
-    ['ask-results', 'search-results', 'notes-list', 'shared-list', 'peers-list', 'status-list', 'profile-preview']
-      .forEach((id) => $(id).replaceChildren());
-    document.querySelectorAll('form').forEach((f) => f.reset());
-    $('invite-out').hidden = true;
-    $('invite-code').value = '';
-    $('invite-qr').removeAttribute('src');
-    say('flash', '');
-    say('problem', '');
     showGate('You are logged out. Open a new login link (run `kith ui`) to come back.');
     $('gate-h').focus();
   }
