@@ -231,7 +231,8 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   @Override
   public boolean tellUnpaired(PublicId peer) {
     return transport.connection(peer).filter(PeerConnection::isOpen).map(c -> {
-      c.send(FrameType.UNPAIR, Unpair.getDefaultInstance());
+      // Close only once the notice is written, so it is not lost with the connection.
+      c.send(FrameType.UNPAIR, Unpair.getDefaultInstance()).whenComplete((ok, err) -> c.close());
       return true;
     }).orElse(false);
   }
@@ -251,9 +252,15 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     }
   }
 
+  /** Stops reconnecting and drops the current connection: a blocked or unpaired key keeps nothing open. */
   @Override
   public void forget(PublicId peer) {
     transport.forget(peer);
+    transport.connection(peer).ifPresent(c -> {
+      if (!services.peers().get(peer).map(Peer::unpairPending).orElse(false)) {
+        c.close();
+      }
+    });
   }
 
   static InetSocketAddress parseAddress(String hostPort) throws KithException {

@@ -149,6 +149,18 @@ class PairingTest {
   }
 
   @Test
+  void blockingAConnectedPeer_dropsTheConnection_andItCannotComeBack() throws Exception {
+    cluster.pair(alice, bob, "friends");
+    MiniCluster.await("connection", () -> connected(alice, bob) && connected(bob, alice));
+    alice.services.block("Bob");
+    MiniCluster.await("disconnect", () -> !connected(alice, bob) && !connected(bob, alice));
+    // Bob keeps redialling; Alice refuses him during the handshake every time.
+    Thread.sleep(1500);
+    assertFalse(connected(alice, bob));
+    assertTrue(alice.services.peers().isBlocked(bob.id()));
+  }
+
+  @Test
   void peerRestart_reconnects() throws Exception {
     cluster.pair(alice, bob, "friends");
     MiniCluster.await("connection", () -> connected(bob, alice));
