@@ -19,6 +19,7 @@ public final class Bench {
     list.addAll(org.kith.bench.transport.TransportBenchmarks.all());
     list.add(new org.kith.bench.net.NetBenchmark());
     list.add(new org.kith.bench.node.UnlockBenchmark());
+    list.add(new org.kith.bench.ask.AskBenchmark());
     return list;
   }
 

@@ -319,37 +319,71 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
       if (e != null) {
         LOG.debug("sync with a peer ended early: {}", e.toString());
       }
+      embedLater(peer);
       return null;
     });
   }
 
   private CompletableFuture<Void> round(PublicId peer, int n) {
-    Optional<PeerConnection> c = transport.connection(peer).filter(PeerConnection::isOpen);
-    if (c.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
     long since;
     try {
       since = services.records().cursor(peer);
     } catch (KithException e) {
       return CompletableFuture.failedFuture(e);
     }
+    return round(peer, since, n, CompletableFuture.completedFuture(null));
+  }
+
+  /**
+   * One SyncRequest. As soon as a batch arrives, the next request goes out with its {@code next_cursor}, so the
+   * network works while this batch is verified and stored; batches are stored in order on the one worker, and
+   * the cursor stored with each batch is that batch's, so a pull cut short resumes where storing stopped.
+   */
+  private CompletableFuture<Void> round(PublicId peer, long since, int n, CompletableFuture<Void> previous) {
+    Optional<PeerConnection> c = transport.connection(peer).filter(PeerConnection::isOpen);
+    if (c.isEmpty()) {
+      return previous;
+    }
     SyncRequest req = SyncRequest.newBuilder().setSinceCursor(since).setMax(Limits.MAX_SYNC_BATCH).build();
-    return c.get().request(FrameType.SYNC_REQUEST, req).thenApplyAsync(frame -> {
+    return c.get().request(FrameType.SYNC_REQUEST, req).thenCompose(frame -> {
+      SyncBatch batch;
       try {
-        SyncBatch batch = Messages.syncBatch(frame);
-        SharedRecords.Accepted a = services.records().accept(peer, batch);
-        if (a.rejected() > 0) {
-          LOG.info("dropped {} records from a peer that did not verify or broke the sync rules", a.rejected());
-        }
-        // Embed now, so an ask does not wait for the model.
-        services.records().ensureVectors(services.records().peerRecords(h -> peer.equals(h.from)));
-        return batch.getMore();
-      } catch (FrameException | KithException e) {
-        throw new java.util.concurrent.CompletionException(e);
+        batch = Messages.syncBatch(frame);
+      } catch (FrameException e) {
+        return CompletableFuture.failedFuture(e);
       }
-    }, worker).thenCompose(more -> more && n + 1 < MAX_SYNC_ROUNDS ? round(peer, n + 1)
-        : CompletableFuture.completedFuture(null));
+      CompletableFuture<List<org.kith.protocol.record.VerifiedRecord>> verified = CompletableFuture.supplyAsync(
+          () -> SharedRecords.verifyAll(batch.getRecordsList(), services.clock().millis()));
+      CompletableFuture<Void> stored = previous.thenCombine(verified, (p, v) -> v).thenAcceptAsync(v -> {
+        try {
+          SharedRecords.Accepted a = services.records().accept(peer, batch, v);
+          if (a.rejected() > 0) {
+            LOG.info("dropped {} records from a peer that did not verify or broke the sync rules", a.rejected());
+          }
+        } catch (KithException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }, worker);
+      if (batch.getMore() && n + 1 < MAX_SYNC_ROUNDS && batch.getNextCursor() != since) {
+        return round(peer, batch.getNextCursor(), n + 1, stored);
+      }
+      return stored;
+    });
+  }
+
+  /** Embeds what a pull brought, off the pull's path, so an ask later does not wait for the model. */
+  private void embedLater(PublicId peer) {
+    try {
+      worker.execute(() -> {
+        try {
+          services.records().ensureVectors(services.records().peerRecords(h -> peer.equals(h.from)));
+        } catch (KithException | RuntimeException e) {
+          LOG.warn("embedding synced records failed: {}", e.getMessage());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing or busy: asking embeds what it needs itself
+    }
   }
 
   private Response serveSync(PeerConnection from, SyncRequest req) {

@@ -65,8 +65,18 @@ public final class QueryService {
   private final Map<PublicId, long[]> perMinute = new ConcurrentHashMap<>();
   private final Map<PublicId, AtomicInteger> inProgress = new ConcurrentHashMap<>();
 
+  private volatile int queriesPerPeerPerMinute = MAX_QUERIES_PER_PEER_PER_MINUTE;
+
   public QueryService(NodeServices services) {
     this.services = services;
+  }
+
+  /** Lowers or raises the per-peer query budget (benchmarks ask far more often than people do). */
+  public void queriesPerPeerPerMinute(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("queries per minute < 1: " + n);
+    }
+    queriesPerPeerPerMinute = n;
   }
 
   private SharedRecords records() {
@@ -87,8 +97,8 @@ public final class QueryService {
         w[0] = now;
         w[1] = 0;
       }
-      if (w[1] >= MAX_QUERIES_PER_PEER_PER_MINUTE) {
-        return "more than " + MAX_QUERIES_PER_PEER_PER_MINUTE + " queries a minute";
+      if (w[1] >= queriesPerPeerPerMinute) {
+        return "more than " + queriesPerPeerPerMinute + " queries a minute";
       }
       AtomicInteger n = inProgress.computeIfAbsent(from, k -> new AtomicInteger());
       if (n.incrementAndGet() > MAX_QUERIES_IN_PROGRESS_PER_PEER) {

@@ -67,6 +67,8 @@ public final class SharedRecords {
   public static final int MAX_RECORDS_PER_PEER = 10_000;
   public static final int MAX_CACHED_VECTORS = 10_000;
   static final byte VALUE_VERSION = 1;
+  /** Below this many records a batch is verified on the calling thread. */
+  static final int PARALLEL_VERIFY_MIN = 16;
   static final byte[] SEQ_KEY = "record-seq".getBytes(StandardCharsets.US_ASCII);
   private static final int SNIPPET_CHARS = 200;
 
@@ -101,6 +103,8 @@ public final class SharedRecords {
   private final TreeMap<Long, Held> own = new TreeMap<>();
   private final Map<RecordId, Long> ownSeqById = new HashMap<>();
   private final Map<RecordId, Held> peer = new LinkedHashMap<>();
+  /** How many records each peer has in {@link #peer}, for {@link #MAX_RECORDS_PER_PEER}. */
+  private final Map<PublicId, Integer> heldFrom = new HashMap<>();
   /** Retracted record id -> the author who retracted it. */
   private final Map<RecordId, PublicId> retracted = new HashMap<>();
   private long lastSeq;
@@ -144,6 +148,7 @@ public final class SharedRecords {
           return;
         }
         peer.put(h.record.id(), h);
+        heldFrom.merge(h.from, 1, Integer::sum);
         noteRetraction(h);
       });
       if (!stale.isEmpty() || !stalePeer.isEmpty()) {
@@ -376,19 +381,28 @@ public final class SharedRecords {
    * sync carries the responder's own records only), applies retractions, stores the rest and the new cursor
    * in one batch. A record that fails is dropped alone.
    */
-  public synchronized Accepted accept(PublicId from, SyncBatch batch) throws KithException {
+  public Accepted accept(PublicId from, SyncBatch batch) throws KithException {
+    return accept(from, batch, verifyAll(batch.getRecordsList(), clock.millis()));
+  }
+
+  /**
+   * {@link #accept(PublicId, SyncBatch)} with the batch's records verified already by {@link #verifyAll} (one
+   * entry per record, null where it failed), so a pull can verify the next batch while this one is stored.
+   */
+  public synchronized Accepted accept(PublicId from, SyncBatch batch, List<VerifiedRecord> verified)
+      throws KithException {
+    if (verified.size() != batch.getRecordsCount()) {
+      throw new IllegalArgumentException("verified " + verified.size() + " of " + batch.getRecordsCount());
+    }
     long now = clock.millis();
     int stored = 0;
     int retractedCount = 0;
     int rejected = 0;
-    long held = peer.values().stream().filter(h -> from.equals(h.from)).count();
+    long held = heldFrom.getOrDefault(from, 0);
     List<Held> toStore = new ArrayList<>();
     List<RecordId> toDelete = new ArrayList<>();
-    for (SignedRecord sr : batch.getRecordsList()) {
-      VerifiedRecord v;
-      try {
-        v = RecordVerifier.verify(sr, now);
-      } catch (RecordException e) {
+    for (VerifiedRecord v : verified) {
+      if (v == null || v.isExpired(now)) {
         rejected++;
         continue;
       }
@@ -428,14 +442,32 @@ public final class SharedRecords {
       throw Vaults.translate(e);
     }
     for (Held h : toStore) {
-      peer.put(h.record.id(), h);
+      if (peer.put(h.record.id(), h) == null) {
+        heldFrom.merge(from, 1, Integer::sum);
+      }
       noteRetraction(h);
       stored++;
     }
     for (RecordId id : toDelete) {
-      peer.remove(id);
+      forgetPeerRecord(id);
     }
     return new Accepted(stored, retractedCount, rejected);
+  }
+
+  /**
+   * Verifies records on the common pool when there are enough to be worth it: Ed25519 verification is the
+   * cost of a sync, and the records of a batch are independent. Null for each that fails.
+   */
+  public static List<VerifiedRecord> verifyAll(List<SignedRecord> records, long now) {
+    java.util.stream.Stream<SignedRecord> s = records.size() >= PARALLEL_VERIFY_MIN ? records.parallelStream()
+        : records.stream();
+    return s.map(sr -> {
+      try {
+        return RecordVerifier.verify(sr, now);
+      } catch (RecordException e) {
+        return null;
+      }
+    }).toList();
   }
 
   /** True if a retraction by the record's own author is held for it. */
@@ -488,7 +520,7 @@ public final class SharedRecords {
       ownSeqById.remove(h.record.id());
     }
     for (Held h : peerGone) {
-      peer.remove(h.record.id());
+      forgetPeerRecord(h.record.id());
     }
     retracted.clear();
     own.values().forEach(this::noteRetraction);
@@ -626,6 +658,13 @@ public final class SharedRecords {
       t = t.substring(0, t.length() - 1);
     }
     return t;
+  }
+
+  private void forgetPeerRecord(RecordId id) {
+    Held h = peer.remove(id);
+    if (h != null) {
+      heldFrom.computeIfPresent(h.from, (k, n) -> n <= 1 ? null : n - 1);
+    }
   }
 
   public synchronized Optional<Held> peerRecord(RecordId id) {
