@@ -244,6 +244,11 @@ async function main() {
       check(res.url() === `${B}/`, `login link led to ${res.url()}`);
       await b.waitForSelector('#nav:not([hidden])');
       await go(b, 'people');
+      // A bad code: the node's error is shown as it is, and nothing is paired.
+      await b.fill('#pair-code', 'kithinv1notarealcode');
+      await b.click('#pair-form button[type=submit]');
+      await b.waitForSelector('#problem:not(:empty)');
+      check((await b.locator('#peers-list li').count()) === 0, 'a bad invite paired someone');
       await b.fill('#pair-code', result.inviteCode);
       await b.fill('#pair-name', 'Alice');
       await b.click('#pair-form button[type=submit]');
@@ -402,6 +407,19 @@ async function main() {
       const again = await loginUrl(cfg.alice);
       await a.goto(again);
       await a.waitForSelector('#nav:not([hidden])');
+    });
+
+    await step('move-and-block', a, async () => {
+      await go(a, 'people');
+      const card = a.locator('#peers-list li:has(h4:text-is("Bob from the bakery"))');
+      await card.locator('input[id^="move-"]').fill('garden');
+      await card.locator('button:text-is("Move")').click();
+      await a.waitForSelector('#peers-list section[aria-label="Circle garden"] li h4:text-is("Bob from the bakery")');
+      await a.locator('#peers-list li:has(h4:text-is("Bob from the bakery")) button:text-is("Block")').click();
+      await a.waitForSelector('#peers-list li:has(h4:text-is("Bob from the bakery")) .state:text-is("blocked")');
+      await go(a, 'status');
+      await a.waitForSelector('#status-list dd');
+      return await a.locator('#status-list').textContent();
     });
 
     // axe-core checks labels, names, landmarks, headings and contrast in every view. Its script is injected, which
