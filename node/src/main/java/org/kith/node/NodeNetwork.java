@@ -555,6 +555,7 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
           services.peers().get(who).ifPresent(p -> {
             try {
               services.peers().remove(who);
+              services.records().forgetFrom(who);
             } catch (KithException e) {
               LOG.warn("could not forget an unpaired peer: {}", e.getMessage());
             }

@@ -178,6 +178,7 @@ public final class NodeServices implements AutoCloseable {
     } else {
       peers.put(p.asUnpairPending());
     }
+    records.forgetFrom(p.id());
     return told;
   }
 
@@ -198,6 +199,7 @@ public final class NodeServices implements AutoCloseable {
     }
     Peer p = found.asBlocked();
     peers.put(p);
+    records.forgetFrom(p.id());
     PeerNetwork net = network;
     if (net != null) {
       net.forget(p.id());

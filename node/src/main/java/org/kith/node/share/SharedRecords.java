@@ -69,7 +69,8 @@ public final class SharedRecords {
   static final byte VALUE_VERSION = 1;
   /** Below this many records a batch is verified on the calling thread. */
   static final int PARALLEL_VERIFY_MIN = 16;
-  static final byte[] SEQ_KEY = "record-seq".getBytes(StandardCharsets.US_ASCII);
+  /** META key of the last seq signed, so a seq is never reused even after its record expired and went. */
+  static final byte[] SEQ_KEY = {0x03};
   private static final int SNIPPET_CHARS = 200;
 
   /** A record as this node holds it: verified, who it came from (null for our own), its vector once known. */
@@ -320,6 +321,11 @@ public final class SharedRecords {
     }
   }
 
+  /** A keyed hash of the record id: whoever holds a record cannot tell from the keys that this vault holds it. */
+  private byte[] peerKey(RecordId id) {
+    return vault.lookupKey(Store.PEER_RECORDS, id.bytes());
+  }
+
   static byte[] seqKey(long seq) {
     return ByteBuffer.allocate(8).putLong(seq).array();
   }
@@ -431,10 +437,10 @@ public final class SharedRecords {
     }
     try (Batch b = vault.batch()) {
       for (Held h : toStore) {
-        b.put(Store.PEER_RECORDS, h.record.id().bytes(), encode(h.record.signed(), from));
+        b.put(Store.PEER_RECORDS, peerKey(h.record.id()), encode(h.record.signed(), from));
       }
       for (RecordId id : toDelete) {
-        b.delete(Store.PEER_RECORDS, id.bytes());
+        b.delete(Store.PEER_RECORDS, peerKey(id));
       }
       b.put(Store.META, cursorKey(from), ByteBuffer.allocate(8).putLong(batch.getNextCursor()).array());
       b.commit();
@@ -496,6 +502,25 @@ public final class SharedRecords {
         .filter(filter).toList();
   }
 
+  /** Forgets every record {@code peerId} gave us and our sync cursor with it (unpair, block). */
+  public synchronized int forgetFrom(PublicId peerId) throws KithException {
+    List<Held> gone = peer.values().stream().filter(h -> peerId.equals(h.from)).toList();
+    try (Batch b = vault.batch()) {
+      for (Held h : gone) {
+        b.delete(Store.PEER_RECORDS, peerKey(h.record.id()));
+      }
+      b.delete(Store.META, cursorKey(peerId));
+      b.commit();
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    }
+    gone.forEach(h -> forgetPeerRecord(h.record.id()));
+    retracted.clear();
+    own.values().forEach(this::noteRetraction);
+    peer.values().forEach(this::noteRetraction);
+    return gone.size();
+  }
+
   /** Deletes expired records of both kinds; returns how many. */
   public synchronized int purgeExpired() throws KithException {
     long now = clock.millis();
@@ -509,7 +534,7 @@ public final class SharedRecords {
         b.delete(Store.OWN_RECORDS, seqKey(h.record.record().getSeq()));
       }
       for (Held h : peerGone) {
-        b.delete(Store.PEER_RECORDS, h.record.id().bytes());
+        b.delete(Store.PEER_RECORDS, peerKey(h.record.id()));
       }
       b.commit();
     } catch (VaultException e) {

@@ -269,6 +269,17 @@ class CommunityTest {
   }
 
   @Test
+  void unpairing_forgetsThePeersRecords() throws Exception {
+    pair(alice, bob, "neighbours");
+    share(alice, "choir practice moved to tuesdays", "neighbours", 1);
+    sync(bob);
+    assertEquals(1, bob.services.records().peerCount());
+    bob.services.unpair("Alice");
+    assertEquals(0, bob.services.records().peerCount());
+    assertEquals(0, bob.services.records().cursor(alice.id()));
+  }
+
+  @Test
   void aQueryIdSeenBefore_isNotAnsweredTwice() throws Exception {
     pair(alice, bob, "neighbours");
     share(alice, "repair cafe every first saturday", "neighbours", 1);
