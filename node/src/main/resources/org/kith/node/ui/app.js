@@ -250,7 +250,9 @@
     const kind = a.kind || 'note';
     const when = a.createdAt || null;
     const path = pathOf(a);
-    const title = a.title && a.snippet && !a.snippet.startsWith(a.title) ? a.title : null;
+    // A title that only repeats the kind or the snippet's first words adds nothing to read.
+    const t = (a.title || '').toLowerCase();
+    const title = t && t !== kind && !(a.snippet || '').toLowerCase().startsWith(t) ? a.title : null;
     return el('li', { class: `answer kind-${kind}` },
       title ? el('h3', { class: 'title', text: title }) : null,
       el('p', { class: 'snippet', text: a.snippet || a.title || '' }),

@@ -35,7 +35,9 @@ import org.junit.jupiter.api.Test;
  * The local page in a real browser: two people (two homes, two {@code ./kith start} processes) log in with the
  * one-time links their nodes print, then add, import and search notes, make an invite whose QR code is read
  * back here, pair, share and ask, all through their pages, in Debian's headless Chromium driven by
- * playwright-core ({@code node/src/test/js/page-test.js}). Screenshots land in {@code target/ui-screenshots/}.
+ * playwright-core ({@code node/src/test/js/page-test.js}). The script also checks the refusals (foreign Host,
+ * missing X-Kith-Request, no cookie) and audits every view with axe-core. Screenshots land in
+ * {@code target/ui-screenshots/}.
  */
 class PageIT {
   static final String PASS = "page test passphrase";
