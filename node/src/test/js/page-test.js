@@ -287,7 +287,7 @@ async function main() {
       await go(a, 'notes');
       await a.waitForSelector('#notes-list li:has(h3:text-is("Bicycle repair")) .shared-mark:text-is("Shared with neighbours")');
       const privateMark = await a.locator('#notes-list li:has(h3:text-is("Garden tools")) .private-mark').textContent();
-      check(privateMark === 'Private', `an unshared note shows ${privateMark}`);
+      check(privateMark === 'Not shared', `an unshared note shows ${privateMark}`);
       return meta;
     });
 

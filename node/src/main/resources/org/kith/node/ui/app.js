@@ -366,7 +366,7 @@
         n.source ? [' · ', el('span', { class: 'source', text: n.source })] : null,
         typeof n.score === 'number' ? [' · ', el('span', { class: 'score', text: `match ${n.score.toFixed(2)}` })] : null),
       el('p', { class: shares.length ? 'shared-mark' : 'private-mark',
-        text: shares.length ? `Shared with ${[...new Set(shares.map((s) => s.audience))].join(', ')}` : 'Private' }),
+        text: shares.length ? `Shared with ${[...new Set(shares.map((s) => s.audience))].join(', ')}` : 'Not shared' }),
       el('div', { class: 'actions' },
         el('button', { type: 'button', onclick: () => shareThis(n), 'aria-label': `Share “${n.title}”`, text: 'Share…' }),
         el('button', { type: 'button', class: 'danger', onclick: (e) => removeNote(e.currentTarget, n),
