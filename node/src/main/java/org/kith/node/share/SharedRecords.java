@@ -359,9 +359,13 @@ public final class SharedRecords {
     long now = clock.millis();
     SyncBatch.Builder b = SyncBatch.newBuilder();
     int bytes = 0;
-    long cursor = req.getSinceCursor();
+    // The cursor carries a tag of the circle it was made for: a peer moved to another circle starts over, so
+    // it receives what its new circle was sent before the move.
+    long tag = circleTag(circle);
+    long since = (req.getSinceCursor() & ~SEQ_MASK) == tag ? req.getSinceCursor() & SEQ_MASK : 0;
+    long cursor = since;
     boolean more = false;
-    for (Map.Entry<Long, Held> e : own.tailMap(req.getSinceCursor(), false).entrySet()) {
+    for (Map.Entry<Long, Held> e : own.tailMap(since, false).entrySet()) {
       Held h = e.getValue();
       if (!h.record.record().getAudience().equals(circle) || h.record.isExpired(now)) {
         cursor = e.getKey();
@@ -376,7 +380,14 @@ public final class SharedRecords {
       bytes += size;
       cursor = e.getKey();
     }
-    return b.setNextCursor(cursor).setMore(more).build();
+    return b.setNextCursor(tag | cursor).setMore(more).build();
+  }
+
+  /** Low 48 bits of a cursor: a seq. High 16: a tag of the circle. */
+  static final long SEQ_MASK = (1L << 48) - 1;
+
+  static long circleTag(String circle) {
+    return ((long) (circle.hashCode() & 0xFFFF) | 1L) << 48;
   }
 
   /** What one pulled batch did. */

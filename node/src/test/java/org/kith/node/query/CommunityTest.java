@@ -280,6 +280,35 @@ class CommunityTest {
   }
 
   @Test
+  void aProfile_answersWhoKnowsAboutX_byItsCentroids() throws Exception {
+    pair(alice, bob, "neighbours");
+    float[] c = new FakeEmbedder('f').embed("gardening tomatoes compost");
+    org.kith.protocol.proto.ProfileContent.Topic.Builder t = org.kith.protocol.proto.ProfileContent.Topic.newBuilder()
+        .addAllLabels(List.of("gardening", "tomatoes", "compost")).setNoisyCount(4.2);
+    for (float f : c) {
+      t.addCentroid(f);
+    }
+    alice.services.records().publishProfile(org.kith.protocol.proto.ProfileContent.newBuilder().addTopics(t).build(),
+        "neighbours", SharedRecords.DEFAULT_OFFER_EXPIRY);
+    QueryService.AskResult r = ask(bob, "who knows about gardening compost", 1);
+    assertEquals("profile", r.items().get(0).kind());
+    assertEquals("Alice", r.items().get(0).author());
+    assertTrue(r.items().get(0).snippet().contains("gardening tomatoes compost"));
+  }
+
+  @Test
+  void aPeerMovedToAnotherCircle_receivesWhatThatCircleWasSent() throws Exception {
+    pair(alice, bob, "neighbours");
+    share(alice, "family barbecue on sunday", "family", 1);
+    share(alice, "street party on saturday", "neighbours", 1);
+    sync(bob);
+    assertEquals(1, bob.services.records().peerCount());
+    alice.services.moveToCircle("Bob", "family");
+    sync(bob);
+    assertEquals(2, bob.services.records().peerCount());
+  }
+
+  @Test
   void aQueryIdSeenBefore_isNotAnsweredTwice() throws Exception {
     pair(alice, bob, "neighbours");
     share(alice, "repair cafe every first saturday", "neighbours", 1);
