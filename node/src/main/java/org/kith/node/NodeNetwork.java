@@ -176,43 +176,57 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
         failures.add(addr + ": " + e.getMessage());
         continue;
       }
-      PeerConnection conn;
-      try {
-        conn = transport.connect(sa, code.inviter()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        failures.add(addr + ": " + (c instanceof ConnectFailedException cf ? describe(cf) : String.valueOf(c)));
-        continue;
-      } catch (TimeoutException e) {
-        failures.add(addr + ": no answer within " + timeout.toSeconds() + " s");
-        continue;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new KithException(KithException.UNREACHABLE, "interrupted while pairing");
-      }
-      try {
-        Frame res = conn.request(FrameType.PAIR_REQUEST, req, timeout).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        PairAccept acc = FrameCodec.payload(res, PairAccept.parser());
-        return new PairResult(acc.getPetname(), acc.getCircle(), addr);
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof ErrorFrameException ef) {
-          if (ef.code() == ErrorCode.INVITE_INVALID) {
-            throw KithException.badInput("the inviter refused this invite: it was already used, it expired, or the"
-                + " code is not the one they gave; ask them for a new invite (nothing was changed)");
+      // A second try only when the connection we were handed closed under us (the inviter hangs up after
+      // refusing an invite, and a quick retry can be given that closing connection).
+      for (int attempt = 0; attempt < 2; attempt++) {
+        PeerConnection conn;
+        try {
+          conn = transport.connect(sa, code.inviter()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          Throwable c = e.getCause();
+          if (c instanceof ConnectFailedException cf && cf.reason() == ConnectFailedException.Reason.CLOSED
+              && attempt == 0) {
+            continue;
           }
-          if (ef.code() == ErrorCode.RATE_LIMITED) {
-            throw KithException.badInput("the inviter's node is limiting pairing attempts; wait a minute and retry");
-          }
-          throw KithException.badInput("the inviter's node refused pairing: " + ef.wireMessage());
+          failures.add(addr + ": " + (c instanceof ConnectFailedException cf ? describe(cf) : String.valueOf(c)));
+          break;
+        } catch (TimeoutException e) {
+          failures.add(addr + ": no answer within " + timeout.toSeconds() + " s");
+          break;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new KithException(KithException.UNREACHABLE, "interrupted while pairing");
         }
-        failures.add(addr + ": " + e.getCause());
-      } catch (TimeoutException e) {
-        failures.add(addr + ": the inviter did not answer within " + timeout.toSeconds() + " s");
-      } catch (FrameException e) {
-        throw KithException.badInput("the inviter answered with a malformed message: " + e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new KithException(KithException.UNREACHABLE, "interrupted while pairing");
+        try {
+          Frame res = conn.request(FrameType.PAIR_REQUEST, req, timeout)
+              .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+          PairAccept acc = FrameCodec.payload(res, PairAccept.parser());
+          return new PairResult(acc.getPetname(), acc.getCircle(), addr);
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof ErrorFrameException ef) {
+            if (ef.code() == ErrorCode.INVITE_INVALID) {
+              throw KithException.badInput("the inviter refused this invite: it was already used, it expired, or the"
+                  + " code is not the one they gave; ask them for a new invite (nothing was changed)");
+            }
+            if (ef.code() == ErrorCode.RATE_LIMITED) {
+              throw KithException.badInput("the inviter's node is limiting pairing attempts; wait a minute and retry");
+            }
+            throw KithException.badInput("the inviter's node refused pairing: " + ef.wireMessage());
+          }
+          if (e.getCause() instanceof org.kith.node.net.ConnectionClosedException && attempt == 0) {
+            continue;
+          }
+          failures.add(addr + ": " + e.getCause());
+          break;
+        } catch (TimeoutException e) {
+          failures.add(addr + ": the inviter did not answer within " + timeout.toSeconds() + " s");
+          break;
+        } catch (FrameException e) {
+          throw KithException.badInput("the inviter answered with a malformed message: " + e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new KithException(KithException.UNREACHABLE, "interrupted while pairing");
+        }
       }
     }
     throw new KithException(KithException.UNREACHABLE, "could not reach the inviter (is their node running with"

@@ -59,7 +59,8 @@ public final class ApiServer implements AutoCloseable {
   public static final long LOGIN_TOKEN_MILLIS = 10 * 60 * 1000;
   public static final int MAX_SESSIONS = 32;
   public static final int MAX_LOGIN_TOKENS = 32;
-  static final String SESSION_COOKIE = "kith_session";
+  /** Cookies are per host, not per port: two nodes on one machine each get their own cookie name. */
+  static final String SESSION_COOKIE_PREFIX = "kith_session_";
   static final String STATE_HEADER = "X-Kith-Request";
   static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -147,14 +148,18 @@ public final class ApiServer implements AutoCloseable {
     return cookie != null && sessions.contains(cookie) ? Auth.COOKIE : Auth.NONE;
   }
 
-  static String sessionCookie(FullHttpRequest req) {
+  String sessionCookieName() {
+    return SESSION_COOKIE_PREFIX + port;
+  }
+
+  String sessionCookie(FullHttpRequest req) {
     String header = req.headers().get(HttpHeaderNames.COOKIE);
     if (header == null) {
       return null;
     }
     for (io.netty.handler.codec.http.cookie.Cookie c
         : io.netty.handler.codec.http.cookie.ServerCookieDecoder.STRICT.decode(header)) {
-      if (c.name().equals(SESSION_COOKIE)) {
+      if (c.name().equals(sessionCookieName())) {
         return c.value();
       }
     }
@@ -214,7 +219,7 @@ public final class ApiServer implements AutoCloseable {
         }
         FullHttpResponse res = response(HttpResponseStatus.OK, "{\"loggedOut\":true}".getBytes(StandardCharsets.UTF_8),
             "application/json; charset=utf-8");
-        res.headers().add(HttpHeaderNames.SET_COOKIE, SESSION_COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+        res.headers().add(HttpHeaderNames.SET_COOKIE, sessionCookieName() + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
         write(ctx, keepAlive, res);
         return;
       }
@@ -309,7 +314,7 @@ public final class ApiServer implements AutoCloseable {
     sessions.add(session);
     FullHttpResponse res = response(HttpResponseStatus.SEE_OTHER, new byte[0], "text/plain; charset=utf-8");
     res.headers().set(HttpHeaderNames.LOCATION, "/");
-    res.headers().add(HttpHeaderNames.SET_COOKIE, SESSION_COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict");
+    res.headers().add(HttpHeaderNames.SET_COOKIE, sessionCookieName() + "=" + session + "; Path=/; HttpOnly; SameSite=Strict");
     write(ctx, keepAlive, res);
   }
 
