@@ -678,8 +678,22 @@
           } })));
   }
 
+  let peersGeneration = 0;
+
   async function loadPeers() {
+    // Several loads can be in flight (login, switching to People, after an action); only the newest renders,
+    // and what the person is typing in a field survives the re-render.
+    const generation = ++peersGeneration;
     const peers = await get('/v1/peers');
+    if (generation !== peersGeneration) {
+      return;
+    }
+    const typed = new Map();
+    for (const input of $('peers-list').querySelectorAll('input')) {
+      if (input.value !== input.defaultValue) typed.set(input.id, input.value);
+    }
+    const focused = document.activeElement && $('peers-list').contains(document.activeElement)
+      ? document.activeElement.id : null;
     const circles = new Map();
     for (const p of peers) {
       if (!circles.has(p.circle)) circles.set(p.circle, []);
@@ -693,6 +707,11 @@
         el('h3', { text: `Circle ${c}` }),
         el('ul', { class: 'cards' }, ps.map(peerCard)))));
     }
+    for (const [id, value] of typed) {
+      const input = $(id);
+      if (input) input.value = value;
+    }
+    if (focused && $(focused)) $(focused).focus();
     $('peers-count').textContent = `(${peers.length})`;
     const names = new Set(['friends', ...circles.keys()]);
     $('circles').replaceChildren(...[...names].map((c) => el('option', { value: c })));
