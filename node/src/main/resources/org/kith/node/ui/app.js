@@ -385,9 +385,15 @@
     return m;
   }
 
+  let notesGeneration = 0;
+
   async function loadNotes() {
+    const generation = ++notesGeneration;
     const tag = $('notes-tag').value.trim();
     const notes = await get(`/v1/notes${tag ? `?tag=${encodeURIComponent(tag)}` : ''}`);
+    if (generation !== notesGeneration) {
+      return; // a newer load is on its way; render only that one
+    }
     if (!tag) notesCache = notes;
     const shown = [...notes].reverse(); // newest first
     const byNote = sharedByNote();
@@ -493,9 +499,15 @@
           'aria-label': `Unshare “${what}”`, text: 'Unshare' })));
   }
 
+  let sharedGeneration = 0;
+
   async function loadShared(quiet) {
+    const generation = ++sharedGeneration;
     try {
       const r = await get('/v1/shared');
+      if (generation !== sharedGeneration) {
+        return; // a newer load is on its way; render only that one
+      }
       sharedCache = r.filter((s) => s.kind !== 'retract');
       say('shared-status', '');
     } catch (e) {
