@@ -10,10 +10,9 @@ import org.kith.bench.Benchmark;
 import org.kith.bench.Report;
 import org.kith.node.Home;
 import org.kith.node.PersonalNode;
+import org.kith.node.model.Borrowed;
 import org.kith.node.model.Embedder;
-import org.kith.node.model.EmbeddingException;
 import org.kith.node.model.MiniLmEmbedder;
-import org.kith.node.model.ModelId;
 import org.kith.node.notes.Note;
 import org.kith.node.notes.NoteCodec;
 import org.kith.node.notes.NoteId;
@@ -38,7 +37,7 @@ public final class UnlockBenchmark implements Benchmark {
     Path scratch = Files.createTempDirectory(Path.of(System.getProperty("kith.bench.scratch",
         System.getProperty("java.io.tmpdir"))), "unlock");
     try (Embedder model = MiniLmEmbedder.load(scratch.resolve("cache"))) {
-      PersonalNode.EmbedderSource source = d -> new Shared(model);
+      PersonalNode.EmbedderSource source = d -> new Borrowed(model);
       Home home = new Home(scratch.resolve("home"));
       char[] pass = "bench passphrase".toCharArray();
       byte[] hash = HexFormat.of().parseHex(model.modelId().weightsSha256());
@@ -93,31 +92,5 @@ public final class UnlockBenchmark implements Benchmark {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  /** The loaded model, lent to each unlock without being closed by it. */
-  record Shared(Embedder inner) implements Embedder {
-    @Override
-    public int dimensions() {
-      return inner.dimensions();
-    }
-
-    @Override
-    public ModelId modelId() {
-      return inner.modelId();
-    }
-
-    @Override
-    public float[] embed(String text) throws EmbeddingException {
-      return inner.embed(text);
-    }
-
-    @Override
-    public List<float[]> embedBatch(List<String> texts) throws EmbeddingException {
-      return inner.embedBatch(texts);
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -282,14 +282,7 @@ public final class ApiServer implements AutoCloseable {
         files.add(new org.kith.node.Importer.Upload(Json.str(f, "name", ""), Json.str(f, "text", "")));
       }
       PersonalNode.ImportResult res = services.node().importUploads(files);
-      JsonObject o = new JsonObject();
-      o.addProperty("files", res.files());
-      o.addProperty("unchanged", res.unchanged());
-      o.addProperty("updated", res.updated());
-      o.addProperty("notesAdded", res.notesAdded());
-      o.addProperty("notesRemoved", res.notesRemoved());
-      o.add("skipped", Json.strings(res.skipped()));
-      return o;
+      return Json.importResult(res);
     }
     JsonElement out = router.handle(r);
     if (r.path().equals("/v1/invites") && r.method().equals("POST") && out.isJsonObject()) {

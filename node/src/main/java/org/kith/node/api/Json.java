@@ -40,6 +40,17 @@ public final class Json {
     return o;
   }
 
+  public static JsonObject importResult(org.kith.node.PersonalNode.ImportResult r) {
+    JsonObject o = new JsonObject();
+    o.addProperty("files", r.files());
+    o.addProperty("unchanged", r.unchanged());
+    o.addProperty("updated", r.updated());
+    o.addProperty("notesAdded", r.notesAdded());
+    o.addProperty("notesRemoved", r.notesRemoved());
+    o.add("skipped", strings(r.skipped()));
+    return o;
+  }
+
   public static JsonArray strings(List<String> list) {
     JsonArray a = new JsonArray();
     list.forEach(a::add);

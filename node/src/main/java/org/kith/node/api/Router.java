@@ -212,14 +212,7 @@ public final class Router {
       throw KithException.badInput("at most " + MAX_IMPORT_PATHS + " paths at once");
     }
     PersonalNode.ImportResult r = services.node().importPaths(paths, org.kith.node.Importer.Progress.NONE);
-    JsonObject o = new JsonObject();
-    o.addProperty("files", r.files());
-    o.addProperty("unchanged", r.unchanged());
-    o.addProperty("updated", r.updated());
-    o.addProperty("notesAdded", r.notesAdded());
-    o.addProperty("notesRemoved", r.notesRemoved());
-    o.add("skipped", Json.strings(r.skipped()));
-    return o;
+    return Json.importResult(r);
   }
 
   JsonArray search(Map<String, String> q) throws KithException {

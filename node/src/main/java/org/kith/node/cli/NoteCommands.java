@@ -138,14 +138,7 @@ final class NoteCommands implements Runnable {
             bar[0].close();
           }
         }
-        JsonObject o = new JsonObject();
-        o.addProperty("files", r.files());
-        o.addProperty("unchanged", r.unchanged());
-        o.addProperty("updated", r.updated());
-        o.addProperty("notesAdded", r.notesAdded());
-        o.addProperty("notesRemoved", r.notesRemoved());
-        o.add("skipped", org.kith.node.api.Json.strings(r.skipped()));
-        return o;
+        return org.kith.node.api.Json.importResult(r);
       }
     }
   }
