@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import org.kith.node.KithException;
 import org.kith.node.PersonalNode;
@@ -67,8 +69,8 @@ public final class SharedRecords {
   public static final int MAX_RECORDS_PER_PEER = 10_000;
   public static final int MAX_CACHED_VECTORS = 10_000;
   static final byte VALUE_VERSION = 1;
-  /** Below this many records a batch is verified on the calling thread. */
-  static final int PARALLEL_VERIFY_MIN = 16;
+  /** Records verified by one task when a batch is spread over threads. */
+  static final int VERIFY_CHUNK = 25;
   /** META key of the last seq signed, so a seq is never reused even after its record expired and went. */
   static final byte[] SEQ_KEY = {0x03};
   private static final int SNIPPET_CHARS = 200;
@@ -399,18 +401,15 @@ public final class SharedRecords {
    * in one batch. A record that fails is dropped alone.
    */
   public Accepted accept(PublicId from, SyncBatch batch) throws KithException {
-    return accept(from, batch, verifyAll(batch.getRecordsList(), clock.millis()));
+    return accept(from, verifyAll(batch.getRecordsList(), clock.millis()), batch.getNextCursor());
   }
 
   /**
    * {@link #accept(PublicId, SyncBatch)} with the batch's records verified already by {@link #verifyAll} (one
    * entry per record, null where it failed), so a pull can verify the next batch while this one is stored.
    */
-  public synchronized Accepted accept(PublicId from, SyncBatch batch, List<VerifiedRecord> verified)
+  public synchronized Accepted accept(PublicId from, List<VerifiedRecord> verified, long nextCursor)
       throws KithException {
-    if (verified.size() != batch.getRecordsCount()) {
-      throw new IllegalArgumentException("verified " + verified.size() + " of " + batch.getRecordsCount());
-    }
     long now = clock.millis();
     int stored = 0;
     int retractedCount = 0;
@@ -418,18 +417,20 @@ public final class SharedRecords {
     long held = heldFrom.getOrDefault(from, 0);
     List<Held> toStore = new ArrayList<>();
     List<RecordId> toDelete = new ArrayList<>();
+    Map<RecordId, Held> pendingIds = new HashMap<>();
+    ByteString fromKey = ByteString.copyFrom(from.key());
     for (VerifiedRecord v : verified) {
       if (v == null || v.isExpired(now)) {
         rejected++;
         continue;
       }
       Held h = new Held(v, from);
-      if (!h.author().equals(from) || isRetracted(v)) {
+      if (!v.record().getAuthor().equals(fromKey) || !retracted.isEmpty() && isRetracted(v)) {
         // A sync carries the responder's own records only; a retracted one is refused while its retraction is held.
         rejected++;
         continue;
       }
-      if (peer.containsKey(v.id())) {
+      if (peer.containsKey(v.id()) || pendingIds.containsKey(v.id())) {
         continue;
       }
       if (held + toStore.size() >= MAX_RECORDS_PER_PEER) {
@@ -439,12 +440,19 @@ public final class SharedRecords {
       if (v.kind() == RecordKind.RETRACT) {
         RecordId target = RecordId.fromBytes(v.content(Retract.class).getRecordId().toByteArray());
         Held old = peer.get(target);
+        Held pendingOld = pendingIds.remove(target);
+        if (pendingOld != null) {
+          // Retracted within the same pull: never store it.
+          toStore.remove(pendingOld);
+          retractedCount++;
+        }
         if (old != null && old.author().equals(from)) {
           toDelete.add(target);
           retractedCount++;
         }
       }
       toStore.add(h);
+      pendingIds.put(v.id(), h);
     }
     try (Batch b = vault.batch()) {
       for (Held h : toStore) {
@@ -453,7 +461,7 @@ public final class SharedRecords {
       for (RecordId id : toDelete) {
         b.delete(Store.PEER_RECORDS, peerKey(id));
       }
-      b.put(Store.META, cursorKey(from), ByteBuffer.allocate(8).putLong(batch.getNextCursor()).array());
+      b.put(Store.META, cursorKey(from), ByteBuffer.allocate(8).putLong(nextCursor).array());
       b.commit();
     } catch (VaultException e) {
       throw Vaults.translate(e);
@@ -471,20 +479,35 @@ public final class SharedRecords {
     return new Accepted(stored, retractedCount, rejected);
   }
 
-  /**
-   * Verifies records on the common pool when there are enough to be worth it: Ed25519 verification is the
-   * cost of a sync, and the records of a batch are independent. Null for each that fails.
-   */
+  /** Verifies records on the calling thread; null for each that fails. */
   public static List<VerifiedRecord> verifyAll(List<SignedRecord> records, long now) {
-    java.util.stream.Stream<SignedRecord> s = records.size() >= PARALLEL_VERIFY_MIN ? records.parallelStream()
-        : records.stream();
-    return s.map(sr -> {
+    List<VerifiedRecord> out = new ArrayList<>(records.size());
+    for (SignedRecord sr : records) {
       try {
-        return RecordVerifier.verify(sr, now);
+        out.add(RecordVerifier.verify(sr, now));
       } catch (RecordException e) {
-        return null;
+        out.add(null);
       }
-    }).toList();
+    }
+    return out;
+  }
+
+  /**
+   * Verifies records in chunks of {@value #VERIFY_CHUNK} on {@code executor}: Ed25519 verification is the
+   * cost of a sync, and the records of a batch are independent. Null for each that fails, in order.
+   */
+  public static CompletableFuture<List<VerifiedRecord>> verifyAll(List<SignedRecord> records, long now,
+      Executor executor) {
+    List<CompletableFuture<List<VerifiedRecord>>> parts = new ArrayList<>();
+    for (int i = 0; i < records.size(); i += VERIFY_CHUNK) {
+      List<SignedRecord> chunk = records.subList(i, Math.min(records.size(), i + VERIFY_CHUNK));
+      parts.add(CompletableFuture.supplyAsync(() -> verifyAll(chunk, now), executor));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      List<VerifiedRecord> out = new ArrayList<>(records.size());
+      parts.forEach(p -> out.addAll(p.join()));
+      return out;
+    });
   }
 
   /** True if a retraction by the record's own author is held for it. */
