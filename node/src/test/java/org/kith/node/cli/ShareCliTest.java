@@ -161,4 +161,19 @@ class ShareCliTest {
     assertTrue(snippet.contains(firstLabels), snippet + " vs " + firstLabels);
     assertEquals(1, run("profile", "publish", "--with", "friends", "--tag", "nothing-has-this").code());
   }
+
+  @Test
+  void demo_showsTheCommunity_keepsPrivateNotesPrivate_andRemovesWhatItCreated() {
+    Result r = run("demo");
+    assertEquals(0, r.code(), r.err());
+    String out = r.out();
+    assertTrue(out.contains("from Alice"), out);
+    assertTrue(out.contains("from someone Bob knows, "), "a hop-2 answer without the author's name");
+    assertTrue(out.contains("private notes never left their vaults"), out);
+    assertTrue(out.contains("has deleted"), "the retraction reached Bob");
+    assertFalse(out.contains("BUG"), out);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("vault under (\\S+),").matcher(out);
+    assertTrue(m.find(), out);
+    assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of(m.group(1))), "the demo left " + m.group(1));
+  }
 }
