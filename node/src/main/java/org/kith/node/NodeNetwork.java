@@ -67,6 +67,8 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(30);
   /** SyncRequest/SyncBatch rounds per peer per pull; the rest waits for the next pull. */
   public static final int MAX_SYNC_ROUNDS = 50;
+  /** Pause before pulling again from a peer whose last pull stopped at {@link #MAX_SYNC_ROUNDS}. */
+  public static final Duration REPULL_DELAY = Duration.ofSeconds(1);
 
   private final NodeServices services;
   private final Transport transport;
@@ -354,12 +356,23 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     } catch (KithException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return round(peer, since, n, CompletableFuture.completedFuture(null), new PullState());
+    PullState st = new PullState();
+    return round(peer, since, n, CompletableFuture.completedFuture(null), st).thenRun(() -> {
+      if (st.cutShort && !closed.get()) {
+        // The round limit ended this pull with more waiting: pull again soon rather than at the next interval.
+        try {
+          timer.schedule(() -> pull(peer), REPULL_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // closing
+        }
+      }
+    });
   }
 
   /** Batches of one pull that are verified and wait, in order, to be stored. */
   private static final class PullState {
     final java.util.ArrayDeque<Object[]> verified = new java.util.ArrayDeque<>();
+    volatile boolean cutShort;
   }
 
   /**
@@ -393,6 +406,7 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
       if (batch.getMore() && n + 1 < MAX_SYNC_ROUNDS && batch.getNextCursor() != since) {
         return round(peer, batch.getNextCursor(), n + 1, stored, st);
       }
+      st.cutShort = batch.getMore() && n + 1 >= MAX_SYNC_ROUNDS;
       return stored;
     });
   }
