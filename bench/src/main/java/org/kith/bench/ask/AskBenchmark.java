@@ -276,39 +276,6 @@ public final class AskBenchmark implements Benchmark {
     public void close() {}
   }
 
-  /** The shared model behind a handle whose close() leaves it open. */
-  static final class Shared implements Embedder {
-    final Embedder m;
-
-    Shared(Embedder m) {
-      this.m = m;
-    }
-
-    @Override
-    public int dimensions() {
-      return m.dimensions();
-    }
-
-    @Override
-    public ModelId modelId() {
-      return m.modelId();
-    }
-
-    @Override
-    public float[] embed(String text) throws org.kith.node.model.EmbeddingException {
-      return m.embed(text);
-    }
-
-    @Override
-    public List<float[]> embedBatch(List<String> texts) throws org.kith.node.model.EmbeddingException {
-      return m.embedBatch(texts);
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  /** Bag-of-words hashing: no model, so the figures show the network and the vault alone. */
   static final class Hashing implements Embedder {
     @Override
     public int dimensions() {

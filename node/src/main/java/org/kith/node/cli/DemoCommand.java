@@ -27,7 +27,6 @@ import org.kith.node.PersonalNode;
 import org.kith.node.api.Router;
 import org.kith.node.model.Embedder;
 import org.kith.node.model.EmbeddingException;
-import org.kith.node.model.ModelId;
 import org.kith.node.net.TransportConfig;
 import org.kith.node.notes.Note;
 import org.kith.node.share.SharedRecords;
@@ -132,33 +131,7 @@ final class DemoCommand implements Callable<Integer> {
       if (model == null) {
         model = source.load(cacheDir);
       }
-      Embedder m = model;
-      return new Embedder() {
-        @Override
-        public int dimensions() {
-          return m.dimensions();
-        }
-
-        @Override
-        public ModelId modelId() {
-          return m.modelId();
-        }
-
-        @Override
-        public float[] embed(String text) throws EmbeddingException {
-          return m.embed(text);
-        }
-
-        @Override
-        public List<float[]> embedBatch(List<String> texts) throws EmbeddingException {
-          return m.embedBatch(texts);
-        }
-
-        @Override
-        public void close() {
-          // The demo closes the shared model once, at the end.
-        }
-      };
+      return new org.kith.node.model.Borrowed(model);
     }
 
     synchronized void close() {
