@@ -250,7 +250,9 @@ public final class ApiServer implements AutoCloseable {
             status = statusOf(e);
             out = error(e.getMessage(), e.exitCode());
           } catch (RuntimeException e) {
-            LOG.error("API route {} {} failed", r.method(), r.path(), e);
+            // A bug. Exception messages can quote input, so the log gets the type and where, never the message.
+            StackTraceElement at = e.getStackTrace().length > 0 ? e.getStackTrace()[0] : null;
+            LOG.error("API route {} {} failed: {} at {}", r.method(), routeName(r.path()), e.getClass().getName(), at);
             status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
             out = error("internal error: " + e.getClass().getSimpleName(), 1);
           }
@@ -334,6 +336,12 @@ public final class ApiServer implements AutoCloseable {
       return MessageDigest.isEqual(auth.substring(7).strip().getBytes(StandardCharsets.US_ASCII), token);
     }
     return false;
+  }
+
+  /** "/v1/peers/…" for "/v1/peers/Bob": ids and petnames in a path stay out of the log. */
+  static String routeName(String path) {
+    String[] parts = path.split("/", 4);
+    return parts.length <= 3 ? path : "/" + parts[1] + "/" + parts[2] + "/…";
   }
 
   static HttpResponseStatus statusOf(KithException e) {
