@@ -578,7 +578,7 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     try {
       Peer p = services.invites().redeem(services.peers(), services.node().id(), from.remote(),
           req.getInviteId().toByteArray(), req.getProof().toByteArray(), sanitize(req.getPetname()), List.of());
-      LOG.info("paired with a new peer in circle {}", p.circle().length());
+      LOG.info("paired with a new peer");
       return new Response(FrameType.PAIR_ACCEPT,
           PairAccept.newBuilder().setPetname(services.node().name()).setCircle(p.circle()).build());
     } catch (InviteBook.Refused e) {
