@@ -177,6 +177,7 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
         .setInviteId(com.google.protobuf.ByteString.copyFrom(code.inviteId()))
         .setProof(com.google.protobuf.ByteString.copyFrom(PairingProof.compute(code.secret(), code.inviter().key(), self)))
         .setPetname(myName == null ? "" : myName)
+        .addAllAddresses(ownAddresses())
         .build();
     List<String> failures = new ArrayList<>();
     for (String addr : code.addresses()) {
@@ -577,8 +578,11 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     }
     try {
       Peer p = services.invites().redeem(services.peers(), services.node().id(), from.remote(),
-          req.getInviteId().toByteArray(), req.getProof().toByteArray(), sanitize(req.getPetname()), List.of());
+          req.getInviteId().toByteArray(), req.getProof().toByteArray(), sanitize(req.getPetname()), acceptAddresses(req.getAddressesList()));
       LOG.info("paired with a new peer");
+      if (!p.addresses().isEmpty()) {
+        maintain(p); // the invitee listens too: keep a way to reach it after either side restarts
+      }
       return new Response(FrameType.PAIR_ACCEPT,
           PairAccept.newBuilder().setPetname(services.node().name()).setCircle(p.circle()).build());
     } catch (InviteBook.Refused e) {
@@ -589,6 +593,54 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
       LOG.warn("pairing failed locally: {}", e.getMessage());
       throw new java.util.concurrent.CompletionException(new ErrorFrameException(ErrorCode.INTERNAL, "try again later"));
     }
+  }
+
+  /** What goes in our {@code PairRequest.addresses}: where this node listens, within the invite code's limits. */
+  private List<String> ownAddresses() {
+    return acceptAddresses(advertisedAddresses());
+  }
+
+  /**
+   * The invitee's addresses worth storing (spec/PROTOCOL.md 6.2): at most {@link InviteCode#MAX_ADDRESSES} that
+   * parse as host:port within {@link InviteCode#MAX_ADDRESS_BYTES}; the rest are ignored, never a refusal.
+   */
+  public static List<String> acceptAddresses(List<String> offered) {
+    List<String> out = new ArrayList<>();
+    for (String a : offered) {
+      if (out.size() == InviteCode.MAX_ADDRESSES) {
+        break;
+      }
+      int n = a.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (n == 0 || n > InviteCode.MAX_ADDRESS_BYTES || a.chars().anyMatch(Character::isISOControl)) {
+        continue;
+      }
+      if (!looksLikeHostPort(a)) {
+        continue;
+      }
+      if (!out.contains(a)) {
+        out.add(a);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** "host:port" with a DNS name, IPv4 or [IPv6] host and a port in 1..65535; checked without any lookup. */
+  private static boolean looksLikeHostPort(String a) {
+    int colon = a.lastIndexOf(':');
+    if (colon <= 0 || colon == a.length() - 1 || colon + 6 < a.length()) {
+      return false;
+    }
+    String host = a.substring(0, colon);
+    String port = a.substring(colon + 1);
+    if (!port.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(port) < 1
+        || Integer.parseInt(port) > 65535) {
+      return false;
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      return host.length() > 2 && host.substring(1, host.length() - 1).chars()
+          .allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
+    }
+    return host.chars().allMatch(c -> c == '.' || c == '-' || (c < 128 && Character.isLetterOrDigit(c)));
   }
 
   static String sanitize(String name) {

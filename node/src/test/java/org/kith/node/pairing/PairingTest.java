@@ -171,6 +171,29 @@ class PairingTest {
   }
 
   @Test
+  void theInviterLearnsWhereTheInviteeListens_andDialsItAfterARestart() throws Exception {
+    cluster.pair(alice, bob, "friends");
+    assertEquals(List.of("127.0.0.1:" + bob.port()), alice.peer(bob).addresses());
+    // Bob forgets how to reach Alice, so only Alice can bring the connection back.
+    Peer a = bob.peer(alice);
+    bob.services.peers().put(new Peer(a.id(), a.petname(), a.circle(), List.of(), a.pairedAtMillis(),
+        a.lastSeenMillis(), false, false));
+    alice.stop();
+    bob.stop();
+    bob.start();
+    alice.start();
+    MiniCluster.await("Alice dialling Bob", () -> connected(alice, bob) && connected(bob, alice));
+  }
+
+  @Test
+  void addressesOfferedByAnInvitee_areFilteredNotTrusted() {
+    List<String> kept = org.kith.node.NodeNetwork.acceptAddresses(List.of("127.0.0.1:7347", "no-port", "h:0",
+        "x".repeat(120) + ":1", "bad\nhost:5", "127.0.0.1:7347", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1",
+        "10.0.0.5:1"));
+    assertEquals(List.of("127.0.0.1:7347", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1"), kept);
+  }
+
+  @Test
   void garbageFromAStranger_doesNotStopTheNodeServingOthers() throws Exception {
     Random r = new Random(1);
     for (int i = 0; i < 5; i++) {
