@@ -149,7 +149,7 @@ public final class Kith implements Runnable {
   }
 
   @Option(names = "--passphrase-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
-      description = "Read the vault passphrase from the first line of FILE.")
+      description = "Read the vault passphrase from the first line of FILE (- for standard input).")
   void setPassphraseFile(Path file) {
     ctx.passphraseFile = file;
   }

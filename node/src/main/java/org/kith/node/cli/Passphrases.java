@@ -24,7 +24,13 @@ final class Passphrases {
     return prompt(prompt, confirm);
   }
 
+  /** Standard input, read a line at a time, so `--passphrase-file - --new-passphrase-file -` take two lines. */
+  private static java.io.BufferedReader stdin;
+
   static char[] fromFile(Path file) throws KithException {
+    if (file.toString().equals("-")) {
+      return fromStdin();
+    }
     try {
       String s = Files.readString(file, StandardCharsets.UTF_8);
       int nl = s.indexOf('\n');
@@ -41,11 +47,28 @@ final class Passphrases {
     }
   }
 
+  private static synchronized char[] fromStdin() throws KithException {
+    try {
+      if (stdin == null) {
+        stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+      }
+      String line = stdin.readLine();
+      if (line == null || line.isEmpty()) {
+        throw new KithException(KithException.LOCKED,
+            "no passphrase on standard input (`--passphrase-file -` reads its first line); nothing was changed");
+      }
+      return line.toCharArray();
+    } catch (IOException e) {
+      throw new KithException(KithException.LOCKED, "cannot read the passphrase from standard input: " + e.getMessage());
+    }
+  }
+
   static char[] prompt(String prompt, boolean confirm) throws KithException {
     Console c = System.console();
     if (c == null) {
       throw new KithException(KithException.LOCKED,
-          "the vault needs a passphrase: set KITH_PASSPHRASE, pass --passphrase-file FILE, or run in a terminal");
+          "the vault needs a passphrase: set KITH_PASSPHRASE, pass --passphrase-file FILE (- for standard input),"
+              + " or run in a terminal");
     }
     char[] p = c.readPassword("%s: ", prompt);
     if (p == null || p.length == 0) {

@@ -123,6 +123,29 @@ class LauncherIT {
     Run wrong = runWithPass(home, "not it", "id");
     assertEquals(3, wrong.code());
     assertEquals(2, run(home, "no-such-command").code());
+
+    // A passphrase piped in on standard input, for scripts: `--passphrase-file -`, one line per passphrase asked.
+    Run piped = runWithStdin(home, PASS + "\nnew passphrase here\n", "--passphrase-file", "-", "passphrase",
+        "--new-passphrase-file", "-");
+    assertEquals(0, piped.code(), piped.out() + piped.err());
+    assertEquals(3, runWithStdin(home, PASS + "\n", "--passphrase-file", "-", "id").code());
+    Run nothing = runWithStdin(home, "", "--passphrase-file", "-", "id");
+    assertEquals(3, nothing.code());
+    assertTrue(nothing.err().contains("standard input"), nothing.err());
+    assertEquals(0, runWithStdin(home, "new passphrase here\n", "--passphrase-file", "-", "id").code());
+  }
+
+  Run runWithStdin(Path home, String stdin, String... args) throws Exception {
+    ProcessBuilder pb = builder(home, args);
+    pb.environment().remove("KITH_PASSPHRASE");
+    Process p = pb.start();
+    try (var in = p.getOutputStream()) {
+      in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
   }
 
   Run runWithPass(Path home, String pass, String... args) throws Exception {
