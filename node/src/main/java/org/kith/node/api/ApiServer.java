@@ -53,7 +53,7 @@ public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
   public static final int MAX_BODY_BYTES = 1 << 20;
   public static final int MAX_QUEUED_REQUESTS = 64;
-  public static final int WORKERS = 2;
+  public static final int WORKERS = 4;
 
   /** One-time login tokens live this long; sessions until logout or until the node stops. */
   public static final long LOGIN_TOKEN_MILLIS = 10 * 60 * 1000;

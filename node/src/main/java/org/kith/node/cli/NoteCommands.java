@@ -103,9 +103,11 @@ final class NoteCommands implements Runnable {
         o = importHere(c);
       }
       t.json(o);
-      t.say(String.format(Locale.ROOT, "Imported %d files: %d new or changed, %d unchanged; %d passages added%s.",
-          o.get("files").getAsInt(), o.get("updated").getAsInt(), o.get("unchanged").getAsInt(),
-          o.get("notesAdded").getAsInt(),
+      int files = o.get("files").getAsInt();
+      int added = o.get("notesAdded").getAsInt();
+      t.say(String.format(Locale.ROOT, "Read %d file%s: %d new or changed, %d unchanged; %d passage%s added%s.",
+          files, files == 1 ? "" : "s", o.get("updated").getAsInt(), o.get("unchanged").getAsInt(),
+          added, added == 1 ? "" : "s",
           o.get("notesRemoved").getAsInt() > 0 ? ", " + o.get("notesRemoved").getAsInt() + " replaced" : ""));
       o.getAsJsonArray("skipped").forEach(s -> t.say("  skipped " + s.getAsString()));
       return 0;
