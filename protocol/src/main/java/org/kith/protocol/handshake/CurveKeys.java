@@ -1,0 +1,56 @@
+package org.kith.protocol.handshake;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.kith.protocol.Sodium;
+
+/**
+ * Ed25519 public keys in their Curve25519 form, remembered for the keys a node meets again and again (its
+ * peers reconnect; it dials the same peers). libsodium's conversion checks that the point is in the main
+ * subgroup, which costs about as much as a scalar multiplication; the result depends only on the public key,
+ * so it is safe to reuse. Keys that fail the conversion are never remembered. Bounded, least recently used.
+ */
+final class CurveKeys {
+  static final int CAPACITY = 4096;
+
+  private static final Map<Key, byte[]> CACHE = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Key, byte[]> eldest) {
+      return size() > CAPACITY;
+    }
+  };
+
+  private CurveKeys() {}
+
+  /** The Curve25519 form of {@code ed25519PublicKey}, or null when it has none (not a valid point). */
+  static byte[] of(byte[] ed25519PublicKey) {
+    Key k = new Key(ed25519PublicKey.clone());
+    synchronized (CACHE) {
+      byte[] hit = CACHE.get(k);
+      if (hit != null) {
+        return hit.clone();
+      }
+    }
+    byte[] curve = new byte[32];
+    if (Sodium.raw().crypto_sign_ed25519_pk_to_curve25519(curve, ed25519PublicKey) != 0) {
+      return null;
+    }
+    synchronized (CACHE) {
+      CACHE.put(k, curve.clone());
+    }
+    return curve;
+  }
+
+  private record Key(byte[] bytes) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key other && Arrays.equals(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
+    }
+  }
+}
