@@ -37,5 +37,88 @@ final class DjlEnvironment {
     if (System.getProperty(DJL_LOG_LEVEL_PROPERTY) == null) {
       System.setProperty(DJL_LOG_LEVEL_PROPERTY, "error");
     }
+    if (System.getProperty(ORT_NATIVE_PATH_PROPERTY) == null) {
+      Path dir = placeOrtLibraries(abs.resolve("onnxruntime"));
+      if (dir != null) {
+        System.setProperty(ORT_NATIVE_PATH_PROPERTY, dir.toString());
+      }
+    }
+  }
+
+  /**
+   * ONNX Runtime's Java loader reads {@code onnxruntime.native.path}; without it, every process that loads
+   * the model copies the 20 MB runtime out of the jar into a fresh {@code /tmp/onnxruntime-java*} folder and
+   * leaves the folder behind. With it, the libraries are copied once into Kith's cache and loaded from there
+   * (the loader's own temporary folder then stays empty and is removed at exit).
+   */
+  static final String ORT_NATIVE_PATH_PROPERTY = "onnxruntime.native.path";
+
+  private static final String[] ORT_LIBRARIES = {"onnxruntime", "onnxruntime4j_jni"};
+
+  /** Copies ONNX Runtime's libraries for this platform into {@code root}, once; null when it has none here. */
+  static Path placeOrtLibraries(Path root) {
+    String platform = ortPlatform();
+    if (platform == null) {
+      return null; // let ONNX Runtime's loader try its own way (and report what is missing)
+    }
+    ClassLoader cl = DjlEnvironment.class.getClassLoader();
+    String version = ortVersion(cl, platform);
+    Path dir = root.resolve(version + "-" + platform);
+    try {
+      for (String lib : ORT_LIBRARIES) {
+        String file = System.mapLibraryName(lib);
+        String resource = "ai/onnxruntime/native/" + platform + "/" + file;
+        java.net.URL url = cl.getResource(resource);
+        if (url == null) {
+          return null;
+        }
+        Path target = dir.resolve(file);
+        long size = url.openConnection().getContentLengthLong();
+        if (java.nio.file.Files.isRegularFile(target) && size >= 0 && java.nio.file.Files.size(target) == size) {
+          continue;
+        }
+        java.nio.file.Files.createDirectories(dir);
+        Path tmp = java.nio.file.Files.createTempFile(dir, file, ".part");
+        try (java.io.InputStream in = url.openStream()) {
+          java.nio.file.Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+          java.nio.file.Files.deleteIfExists(tmp);
+        }
+      }
+      return dir;
+    } catch (java.io.IOException e) {
+      return null; // a read-only or full disk: the loader's temporary copy still works
+    }
+  }
+
+  private static String ortPlatform() {
+    String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);
+    String a = arch.equals("amd64") || arch.equals("x86_64") ? "x64"
+        : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : null;
+    String o = os.contains("linux") ? "linux" : os.contains("mac") ? "osx" : os.contains("win") ? "win" : null;
+    return a == null || o == null ? null : o + "-" + a;
+  }
+
+  /**
+   * Names the copy after the bundled runtime itself (its jar entry's CRC-32, read without unpacking), so a
+   * newer ONNX Runtime never loads an older copy.
+   */
+  private static String ortVersion(ClassLoader cl, String platform) {
+    String resource = "ai/onnxruntime/native/" + platform + "/" + System.mapLibraryName(ORT_LIBRARIES[0]);
+    java.net.URL url = cl.getResource(resource);
+    if (url != null) {
+      try {
+        if (url.openConnection() instanceof java.net.JarURLConnection jar && jar.getJarEntry() != null
+            && jar.getJarEntry().getCrc() >= 0) {
+          return String.format(java.util.Locale.ROOT, "%08x", jar.getJarEntry().getCrc());
+        }
+      } catch (java.io.IOException e) {
+        // fall through
+      }
+    }
+    return "unpacked";
   }
 }
