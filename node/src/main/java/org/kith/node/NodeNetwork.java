@@ -578,7 +578,8 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     }
     try {
       Peer p = services.invites().redeem(services.peers(), services.node().id(), from.remote(),
-          req.getInviteId().toByteArray(), req.getProof().toByteArray(), sanitize(req.getPetname()), acceptAddresses(req.getAddressesList()));
+          req.getInviteId().toByteArray(), req.getProof().toByteArray(), sanitize(req.getPetname()),
+          acceptAddresses(req.getAddressesList()));
       LOG.info("paired with a new peer");
       if (!p.addresses().isEmpty()) {
         maintain(p); // the invitee listens too: keep a way to reach it after either side restarts
