@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -124,7 +125,9 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     try {
       listening = transport.listen(cfg.host(), cfg.port());
     } catch (java.io.IOException e) {
-      throw KithException.badInput("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage()
+      String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
+          : e.getMessage();
+      throw KithException.badInput("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + why
           + " (is another node using that port? pick another with --listen HOST:PORT)");
     }
     listenConfig = new ListenConfig(cfg.host(), listening.getPort());
@@ -162,7 +165,12 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   @Override
   public String listenAddress() {
     InetSocketAddress a = listening;
-    return a == null ? null : a.getHostString() + ":" + a.getPort();
+    if (a == null) {
+      return null;
+    }
+    // Say "0.0.0.0:7347" for all interfaces, as the owner typed it, not the wildcard's IPv6 spelling.
+    String host = a.getAddress() != null && a.getAddress().isAnyLocalAddress() ? "0.0.0.0" : a.getHostString();
+    return host + ":" + a.getPort();
   }
 
   @Override
@@ -337,7 +345,11 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
 
   /** Pulls the records {@code peer} shared with us since our cursor, in bounded rounds. */
   public CompletableFuture<Void> pull(PublicId peer) {
-    if (closed.get() || !services.peers().isPaired(peer) || !syncing.add(peer)) {
+    if (closed.get() || !services.peers().isPaired(peer)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (!syncing.add(peer)) {
+      pullAgain.add(peer); // a hint that arrived mid-pull may be about a record that pull already passed
       return CompletableFuture.completedFuture(null);
     }
     return round(peer, 0).handle((v, e) -> {
@@ -346,8 +358,61 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
         LOG.debug("sync with a peer ended early: {}", e.toString());
       }
       embedLater(peer);
+      if (pullAgain.remove(peer)) {
+        pull(peer);
+      }
       return null;
     });
+  }
+
+  // ---- sync hints (spec section 6.5.1): new records reach connected peers now, not at their next interval
+
+  /** Peers with a hint waiting to be sent; hints within {@link #HINT_DELAY} go out as one. */
+  private final Set<PublicId> hintsDue = ConcurrentHashMap.newKeySet();
+  /** When each peer's hint last made us pull, to pull at most once per {@link #HINT_DELAY} per peer. */
+  private final Map<PublicId, Long> hintedAt = new ConcurrentHashMap<>();
+  private final Set<PublicId> pullAgain = ConcurrentHashMap.newKeySet();
+  static final Duration HINT_DELAY = Duration.ofMillis(250);
+
+  @Override
+  public void announce(String circle) {
+    boolean schedule = hintsDue.isEmpty();
+    for (PublicId p : connectedPeers()) {
+      services.peers().get(p).filter(peer -> peer.paired() && peer.circle().equals(circle))
+          .ifPresent(peer -> hintsDue.add(p));
+    }
+    if (schedule && !hintsDue.isEmpty()) {
+      try {
+        timer.schedule(this::sendHints, HINT_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
+    }
+  }
+
+  private void sendHints() {
+    List<PublicId> due = new ArrayList<>(hintsDue);
+    hintsDue.removeAll(due);
+    for (PublicId p : due) {
+      transport.connection(p).filter(PeerConnection::isOpen)
+          .filter(c -> c.speaks(Transport.CAPABILITY_SYNC_HINT))
+          .ifPresent(c -> c.send(FrameType.SYNC_HINT, com.google.protobuf.Empty.getDefaultInstance()));
+    }
+  }
+
+  private void onHint(PublicId from) {
+    if (!syncStarted.get() || !services.peers().isPaired(from)) {
+      return;
+    }
+    long now = System.nanoTime();
+    Long last = hintedAt.get(from);
+    if (last != null && now - last < HINT_DELAY.toNanos()) {
+      // Too soon after the last one: the pull already under way (or just done) is enough, once more at most.
+      pullAgain.add(from);
+      return;
+    }
+    hintedAt.put(from, now);
+    pull(from);
   }
 
   private CompletableFuture<Void> round(PublicId peer, int n) {
@@ -667,6 +732,10 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
 
   @Override
   public void onMessage(PeerConnection from, Frame message) {
+    if (message.getHeader().getType() == FrameType.SYNC_HINT) {
+      onHint(from.remote());
+      return;
+    }
     if (message.getHeader().getType() == FrameType.UNPAIR) {
       PublicId who = from.remote();
       worker.execute(() -> {

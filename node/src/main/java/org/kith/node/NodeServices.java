@@ -79,6 +79,7 @@ public final class NodeServices implements AutoCloseable {
 
   public void attach(PeerNetwork net) {
     this.network = net;
+    records.onOwnRecord(net::announce);
   }
 
   public void transientNetworks(NetworkFactory f) {

@@ -42,6 +42,9 @@ public interface PeerNetwork extends AutoCloseable {
     return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no network"));
   }
 
+  /** Tells connected peers in {@code circle} that we signed something for them, so they pull it now. */
+  default void announce(String circle) {}
+
   @Override
   void close();
 }

@@ -32,7 +32,7 @@ final class ShareCommands {
   }
 
   static String afterShare() {
-    return Kith.ctx.api().isPresent() ? "Your peers in that circle receive it at their next sync."
+    return Kith.ctx.api().isPresent() ? "Peers in that circle who are connected fetch it now; the others when they next connect."
         : "Your node is not running: your peers receive it once you `kith start`.";
   }
 

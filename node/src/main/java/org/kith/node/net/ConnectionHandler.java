@@ -68,7 +68,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         config.maxInFlightPerPeer());
     bucket = transport.bucket(conn.remote());
     LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
-    Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION).build();
+    Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
+        .addAllCapabilities(Transport.CAPABILITIES).build();
     ctx.writeAndFlush(FrameCodec.frame(FrameType.HELLO, 0, hello));
     transport.register(conn, connectFuture);
   }

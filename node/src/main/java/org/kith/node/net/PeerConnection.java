@@ -85,6 +85,12 @@ public final class PeerConnection {
     return inbound;
   }
 
+  /** Whether the peer's HELLO listed {@code capability} (spec/PROTOCOL.md 6.1). */
+  public boolean speaks(String capability) {
+    Hello h = hello;
+    return h != null && h.getCapabilitiesList().contains(capability);
+  }
+
   /** The peer's HELLO, once it arrived (it is the first frame each way). */
   public Optional<Hello> hello() {
     return Optional.ofNullable(hello);

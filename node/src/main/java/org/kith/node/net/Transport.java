@@ -68,6 +68,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Transport implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
+  /** {@code Hello.capabilities} this node sends (spec/PROTOCOL.md 6.1). */
+  public static final String CAPABILITY_SYNC_HINT = "sync-hint";
+  static final java.util.List<String> CAPABILITIES = java.util.List.of(CAPABILITY_SYNC_HINT);
   /** Two threads at most: the machine is shared with the model and the vault. */
   private static final int EVENT_LOOP_THREADS = 2;
   /** Flushes held back at most during one read, so a long read cannot delay answers without bound. */

@@ -119,6 +119,13 @@ public final class SharedRecords {
     }
   };
 
+  /** Told the audience (circle) of each record we sign, after it is stored: the network hints that circle. */
+  private volatile java.util.function.Consumer<String> onOwnRecord = circle -> {};
+
+  public void onOwnRecord(java.util.function.Consumer<String> listener) {
+    this.onOwnRecord = listener;
+  }
+
   public SharedRecords(PersonalNode node, Clock clock) throws KithException {
     this.node = node;
     this.vault = node.vault();
@@ -311,6 +318,11 @@ public final class SharedRecords {
       ownSeqById.remove(replaces.record.id());
     }
     noteRetraction(h);
+    try {
+      onOwnRecord.accept(audience);
+    } catch (RuntimeException e) {
+      // A hint is a courtesy: the periodic sync delivers the record anyway.
+    }
     return h;
   }
 

@@ -75,6 +75,20 @@ class CommunityTest {
     m.network.syncNow().get(10, TimeUnit.SECONDS);
   }
 
+  @Test
+  void aNewRecord_reachesConnectedPeersInItsCircle_atOnce_notAtTheNextInterval() throws Exception {
+    pair(alice, bob, "neighbours");
+    sync(bob); // the pull on connecting is done: from here only a hint brings the record within the 20 s
+    // that await allows, since the periodic sync comes DEFAULT_SYNC_INTERVAL (30 s) after the node started.
+    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
+        SharedRecords.DEFAULT_OFFER_EXPIRY);
+    MiniCluster.await("Bob's node to pull on Alice's hint",
+        () -> bob.services.records().peerRecords(x -> true).size() == 1);
+    // A retraction travels the same way.
+    alice.services.records().unshare(alice.services.records().own(false).get(0).record.id().hex());
+    MiniCluster.await("the retraction", () -> bob.services.records().peerRecords(x -> true).isEmpty());
+  }
+
   static QueryService.AskResult ask(Member m, String q, int hops) throws KithException {
     return m.services.queries().ask(q, 5, hops, T);
   }

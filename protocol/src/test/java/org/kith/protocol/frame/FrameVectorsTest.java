@@ -90,12 +90,13 @@ class FrameVectorsTest {
     v.add(valid("unpair", FrameType.UNPAIR, 0, Unpair.getDefaultInstance()));
     v.add(valid("ping", FrameType.PING, 9, Unpair.getDefaultInstance()));
     v.add(valid("pong", FrameType.PONG, 9, Unpair.getDefaultInstance()));
+    v.add(valid("sync_hint", FrameType.SYNC_HINT, 0, Unpair.getDefaultInstance()));
     v.add(valid("request_id_max", FrameType.PING, -1L, Unpair.getDefaultInstance()));
 
     v.add(refused("version_2", prefixed(header(2, 10, 9)), "BAD_VERSION"));
     v.add(refused("version_0", prefixed(header(0, 10, 9)), "BAD_VERSION"));
     v.add(refused("type_unspecified", prefixed(header(1, 0, 9)), "UNKNOWN_TYPE"));
-    v.add(refused("type_12_unknown", prefixed(header(1, 12, 9)), "UNKNOWN_TYPE"));
+    v.add(refused("type_13_unknown", prefixed(header(1, 13, 9)), "UNKNOWN_TYPE"));
     v.add(refused("no_header", prefixed(Frame.newBuilder().setPayload(ByteString.copyFromUtf8("x")).build()
         .toByteArray()), "MALFORMED"));
     v.add(refused("garbage_body", new byte[] {0x03, (byte) 0xff, (byte) 0xff, (byte) 0xff}, "MALFORMED"));
