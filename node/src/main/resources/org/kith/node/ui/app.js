@@ -236,9 +236,9 @@
 
   // ---- Ask
 
-  // The node names the author by your petname for them, or "someone Bob knows" two hops away.
+  // The node names the author: "you" for your own notes, your petname for a peer, or "someone Bob knows" two
+  // hops away. `local` only says the node already held it (your notes and records synced from peers).
   function authorOf(a) {
-    if (a.local) return 'you';
     return a.author || 'unknown';
   }
 
@@ -260,7 +260,7 @@
         el('span', { class: 'kind', text: kind }), ' · ',
         el('span', { class: 'author', text: `by ${authorOf(a)}` }), ' · ',
         timeEl(when, ago(when)),
-        path && !a.local ? [' · ', el('span', { class: 'path', text: `path: ${path}` })] : null,
+        path && a.author !== 'you' ? [' · ', el('span', { class: 'path', text: `path: ${path}` })] : null,
         typeof a.score === 'number' ? [' · ', el('span', { class: 'score', text: `match ${a.score.toFixed(2)}` })] : null));
   }
 
