@@ -140,9 +140,13 @@ final class ShareCommands {
       }
       for (JsonElement e : a) {
         JsonObject r = e.getAsJsonObject();
-        t.sayf("%s  %-7s %-12s until %s  %s%n", r.get("id").getAsString().substring(0, 16), r.get("kind").getAsString(),
+        String kind = r.get("kind").getAsString();
+        // A note by its title; an offer, need or profile by what it says (its title is only its kind).
+        String label = kind.equals("note") || !r.has("snippet") ? r.get("title").getAsString()
+            : r.get("snippet").getAsString();
+        t.sayf("%s  %-7s %-12s until %s  %s%n", r.get("id").getAsString().substring(0, 16), kind,
             r.get("audience").getAsString() + (r.get("reach").getAsInt() == 2 ? "+1" : ""),
-            r.get("expiresAt").getAsString().substring(0, 10), r.get("title").getAsString());
+            r.get("expiresAt").getAsString().substring(0, 10), label);
       }
       return 0;
     }
