@@ -103,7 +103,8 @@ final class ShareRoutes {
       throw KithException.badInput("reach must be 1 or 2");
     }
     Note note = services.node().showNote(noteId);
-    return record(services.records().shareNote(note, circle, reach, expiry(body, SharedRecords.DEFAULT_SHARE_EXPIRY)));
+    return record(services.records().shareNote(note, circle, reach, expiry(body, SharedRecords.DEFAULT_SHARE_EXPIRY)),
+        services.records());
   }
 
   JsonObject offer(RecordKind kind, JsonObject body) throws KithException {
@@ -115,7 +116,7 @@ final class ShareRoutes {
   JsonArray shared() {
     JsonArray a = new JsonArray();
     for (Held h : services.records().own(false)) {
-      a.add(record(h));
+      a.add(record(h, services.records()));
     }
     return a;
   }
@@ -198,9 +199,17 @@ final class ShareRoutes {
   }
 
   static JsonObject record(Held h) {
+    return record(h, null);
+  }
+
+  /** One of our records; {@code records} names the note a shared note came from (null: not looked up). */
+  static JsonObject record(Held h, SharedRecords records) {
     Record r = h.record.record();
     JsonObject o = new JsonObject();
     o.addProperty("id", h.record.id().hex());
+    if (records != null) {
+      records.sourceNote(h.record.id()).ifPresent(n -> o.addProperty("note", n));
+    }
     o.addProperty("kind", QueryService.kindName(r.getKind()));
     o.addProperty("audience", r.getAudience());
     o.addProperty("reach", r.getReach());

@@ -119,6 +119,9 @@ public final class SharedRecords {
     }
   };
 
+  /** Own NOTE records -> the id (hex) of the note they were shared from; local only, never on the wire. */
+  private final Map<RecordId, String> sourceNote = new HashMap<>();
+
   /** Told the audience (circle) of each record we sign, after it is stored: the network hints that circle. */
   private volatile java.util.function.Consumer<String> onOwnRecord = circle -> {};
 
@@ -150,6 +153,14 @@ public final class SharedRecords {
         lastSeq = Math.max(lastSeq, h.record.record().getSeq());
         noteRetraction(h);
       });
+      for (Held h : own.values()) {
+        if (h.record.kind() == RecordKind.NOTE) {
+          byte[] n = vault.get(Store.META, noteOfKey(h.record.id()));
+          if (n != null) {
+            sourceNote.put(h.record.id(), new String(n, StandardCharsets.UTF_8));
+          }
+        }
+      }
       List<byte[]> stalePeer = new ArrayList<>();
       vault.forEach(Store.PEER_RECORDS, (k, v) -> {
         Held h = decode(v, true, now);
@@ -233,7 +244,7 @@ public final class SharedRecords {
       throw KithException.badInput("this note is too long to share (" + c.getSerializedSize() + " bytes, at most "
           + Limits.MAX_CONTENT_BYTES + "); split it into shorter notes (nothing was shared)");
     }
-    return signAndStore(RecordKind.NOTE, c.toByteString(), circle, reach, expiry, null);
+    return signAndStore(RecordKind.NOTE, c.toByteString(), circle, reach, expiry, null, note.id().hex());
   }
 
   public synchronized Held offer(RecordKind kind, String text, String circle, Duration expiry) throws KithException {
@@ -246,11 +257,11 @@ public final class SharedRecords {
     }
     ByteString content = kind == RecordKind.OFFER ? OfferContent.newBuilder().setText(t).build().toByteString()
         : NeedContent.newBuilder().setText(t).build().toByteString();
-    return signAndStore(kind, content, circle, 1, expiry, null);
+    return signAndStore(kind, content, circle, 1, expiry, null, null);
   }
 
   public synchronized Held publishProfile(ProfileContent profile, String circle, Duration expiry) throws KithException {
-    return signAndStore(RecordKind.PROFILE, profile.toByteString(), circle, 1, expiry, null);
+    return signAndStore(RecordKind.PROFILE, profile.toByteString(), circle, 1, expiry, null, null);
   }
 
   /** Retracts one of our records: signs a RETRACT for its audience and deletes the record, in one batch. */
@@ -263,11 +274,12 @@ public final class SharedRecords {
     long now = clock.millis();
     Duration expiry = Duration.ofMillis(Math.max(1, r.getExpiresAtMs() - now));
     Retract content = Retract.newBuilder().setRecordId(target.record.id().toByteString()).build();
-    return signAndStore(RecordKind.RETRACT, content.toByteString(), r.getAudience(), r.getReach(), expiry, target);
+    return signAndStore(RecordKind.RETRACT, content.toByteString(), r.getAudience(), r.getReach(), expiry, target,
+        null);
   }
 
   private Held signAndStore(RecordKind kind, ByteString content, String circle, int reach, Duration expiry,
-      Held replaces) throws KithException {
+      Held replaces, String fromNote) throws KithException {
     String audience = circle == null ? "" : circle.strip();
     int audienceBytes = audience.getBytes(StandardCharsets.UTF_8).length;
     if (audienceBytes == 0 || audienceBytes > Limits.MAX_AUDIENCE_BYTES) {
@@ -303,8 +315,12 @@ public final class SharedRecords {
     try (Batch b = vault.batch()) {
       b.put(Store.OWN_RECORDS, seqKey(seq), encode(signed, null));
       b.put(Store.META, SEQ_KEY, ByteBuffer.allocate(8).putLong(seq).array());
+      if (fromNote != null) {
+        b.put(Store.META, noteOfKey(h.record.id()), fromNote.getBytes(StandardCharsets.UTF_8));
+      }
       if (replaces != null) {
         b.delete(Store.OWN_RECORDS, seqKey(replaces.record.record().getSeq()));
+        b.delete(Store.META, noteOfKey(replaces.record.id()));
       }
       b.commit();
     } catch (VaultException e) {
@@ -313,9 +329,13 @@ public final class SharedRecords {
     lastSeq = seq;
     own.put(seq, h);
     ownSeqById.put(h.record.id(), seq);
+    if (fromNote != null) {
+      sourceNote.put(h.record.id(), fromNote);
+    }
     if (replaces != null) {
       own.remove(replaces.record.record().getSeq());
       ownSeqById.remove(replaces.record.id());
+      sourceNote.remove(replaces.record.id());
     }
     noteRetraction(h);
     try {
@@ -333,6 +353,15 @@ public final class SharedRecords {
     } finally {
       java.util.Arrays.fill(sk, (byte) 0);
     }
+  }
+
+  /** The note (id, hex) one of our NOTE records was shared from, if this vault still knows it. */
+  public synchronized Optional<String> sourceNote(RecordId id) {
+    return Optional.ofNullable(sourceNote.get(id));
+  }
+
+  private byte[] noteOfKey(RecordId id) {
+    return vault.lookupKey(Store.META, ("note-of/" + id.hex()).getBytes(StandardCharsets.UTF_8));
   }
 
   /** A keyed hash of the record id: whoever holds a record cannot tell from the keys that this vault holds it. */
@@ -578,6 +607,7 @@ public final class SharedRecords {
     try (Batch b = vault.batch()) {
       for (Held h : ownGone) {
         b.delete(Store.OWN_RECORDS, seqKey(h.record.record().getSeq()));
+        b.delete(Store.META, noteOfKey(h.record.id()));
       }
       for (Held h : peerGone) {
         b.delete(Store.PEER_RECORDS, peerKey(h.record.id()));
@@ -589,6 +619,7 @@ public final class SharedRecords {
     for (Held h : ownGone) {
       own.remove(h.record.record().getSeq());
       ownSeqById.remove(h.record.id());
+      sourceNote.remove(h.record.id());
     }
     for (Held h : peerGone) {
       forgetPeerRecord(h.record.id());

@@ -376,7 +376,7 @@
   function sharedByNote() {
     const m = new Map();
     for (const s of sharedCache) {
-      // A shared note's record carries the note's title (not its id), so the page matches on that.
+      // The node names the note a record was shared from; records shared before it did so match by title.
       const id = s.kind === 'note' ? s.note || s.title : null;
       if (!id) continue;
       if (!m.has(id)) m.set(id, []);

@@ -252,6 +252,40 @@ class CommunityTest {
   }
 
   @Test
+  void sharedRecords_nameTheNoteTheyCameFrom_forTheOwnerOnly_andAfterARestart() throws Exception {
+    pair(alice, bob, "neighbours");
+    SharedRecords.Held h = share(alice, "Tomatoes: plant after the last frost", "neighbours", 1);
+    String noteId = alice.services.node().listNotes().stream()
+        .filter(n -> n.title().startsWith("Tomatoes")).findFirst().orElseThrow().id().hex();
+    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
+        SharedRecords.DEFAULT_OFFER_EXPIRY);
+    for (int round = 0; round < 2; round++) {
+      com.google.gson.JsonArray shared = new Router(alice.services)
+          .handle(new Router.Request("GET", "/v1/shared", Map.of(), null)).getAsJsonArray();
+      assertEquals(2, shared.size());
+      for (var e : shared) {
+        JsonObject r = e.getAsJsonObject();
+        if (r.get("id").getAsString().equals(h.record.id().hex())) {
+          assertEquals(noteId, r.get("note").getAsString());
+        } else {
+          assertFalse(r.has("note"), "an offer comes from no note: " + r);
+        }
+      }
+      alice.stop();
+      alice.start();
+    }
+    // The signed record itself carries no note id: what Bob receives cannot link back to Alice's vault.
+    MiniCluster.await("reconnection", () -> connected(alice, bob) && connected(bob, alice));
+    sync(bob);
+    SignedRecord received = bob.services.records().peerRecords(x -> true).stream()
+        .filter(x -> x.record.id().equals(h.record.id())).findFirst().orElseThrow().record.signed();
+    assertFalse(java.util.HexFormat.of().formatHex(received.toByteArray()).contains(noteId));
+    // Unsharing forgets the link with the record.
+    alice.services.records().unshare(h.record.id().hex());
+    assertTrue(alice.services.records().sourceNote(h.record.id()).isEmpty());
+  }
+
+  @Test
   void aFloodingPeer_doesNotStopOthersBeingAnswered() throws Exception {
     Member carol = cluster.add("Carol");
     pair(alice, bob, "neighbours");
