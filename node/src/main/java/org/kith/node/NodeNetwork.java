@@ -372,6 +372,8 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   /** When each peer's hint last made us pull, to pull at most once per {@link #HINT_DELAY} per peer. */
   private final Map<PublicId, Long> hintedAt = new ConcurrentHashMap<>();
   private final Set<PublicId> pullAgain = ConcurrentHashMap.newKeySet();
+  /** Peers whose hint waits out {@link #HINT_DELAY} before it makes us pull. */
+  private final Set<PublicId> hintHeld = ConcurrentHashMap.newKeySet();
   static final Duration HINT_DELAY = Duration.ofMillis(250);
 
   @Override
@@ -406,13 +408,24 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     }
     long now = System.nanoTime();
     Long last = hintedAt.get(from);
-    if (last != null && now - last < HINT_DELAY.toNanos()) {
-      // Too soon after the last one: the pull already under way (or just done) is enough, once more at most.
-      pullAgain.add(from);
+    long wait = last == null ? 0 : last + HINT_DELAY.toNanos() - now;
+    if (wait <= 0) {
+      hintedAt.put(from, now);
+      pull(from); // if a pull from this peer is running, it pulls once more when it ends
       return;
     }
-    hintedAt.put(from, now);
-    pull(from);
+    // Too soon after the last one: one pull when the pause is over covers this hint and any more until then.
+    if (hintHeld.add(from)) {
+      try {
+        timer.schedule(() -> {
+          hintHeld.remove(from);
+          hintedAt.put(from, System.nanoTime());
+          pull(from);
+        }, wait, TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        hintHeld.remove(from); // closing
+      }
+    }
   }
 
   private CompletableFuture<Void> round(PublicId peer, int n) {

@@ -178,12 +178,16 @@ public final class PeerConnection {
 
   /** Sends the goodbye and closes; pending requests fail with {@link ConnectionClosedException}. */
   public void close() {
+    closing = true;
     channel.close();
   }
 
+  /** False from the moment {@link #close()} is called, even while the goodbye is still being written. */
   public boolean isOpen() {
-    return channel.isActive();
+    return !closing && channel.isActive();
   }
+
+  private volatile boolean closing;
 
   /** Wall-clock milliseconds when the last frame arrived from the peer (the handshake's end at first). */
   public long lastSeenMillis() {

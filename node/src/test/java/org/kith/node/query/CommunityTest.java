@@ -84,6 +84,16 @@ class CommunityTest {
         SharedRecords.DEFAULT_OFFER_EXPIRY);
     MiniCluster.await("Bob's node to pull on Alice's hint",
         () -> bob.services.records().peerRecords(x -> true).size() == 1);
+    // Hints in quick succession are paced, never lost.
+    for (int i = 0; i < 4; i++) {
+      alice.services.records().offer(RecordKind.NEED, "need number " + i, "neighbours",
+          SharedRecords.DEFAULT_OFFER_EXPIRY);
+      Thread.sleep(130);
+    }
+    MiniCluster.await("every hinted record", () -> bob.services.records().peerRecords(x -> true).size() == 5);
+    for (int i = 0; i < 4; i++) {
+      alice.services.records().unshare(alice.services.records().own(false).get(1).record.id().hex());
+    }
     // A retraction travels the same way.
     alice.services.records().unshare(alice.services.records().own(false).get(0).record.id().hex());
     MiniCluster.await("the retraction", () -> bob.services.records().peerRecords(x -> true).isEmpty());
