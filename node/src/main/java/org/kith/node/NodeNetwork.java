@@ -657,7 +657,7 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     try {
       Peer p = services.invites().redeem(services.peers(), services.node().id(), from.remote(),
           req.getInviteId().toByteArray(), req.getProof().toByteArray(), sanitize(req.getPetname()),
-          acceptAddresses(req.getAddressesList()));
+          dialBack(from.remoteAddress(), acceptAddresses(req.getAddressesList())));
       LOG.info("paired with a new peer");
       if (!p.addresses().isEmpty()) {
         maintain(p); // the invitee listens too: keep a way to reach it after either side restarts
@@ -698,6 +698,29 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
       }
       if (!out.contains(a)) {
         out.add(a);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Where to reach an invitee: the host its pairing connection came from, at each port it says it listens on.
+   * The invitee's own host names are not used, so a peer cannot point this node at a third machine.
+   */
+  public static List<String> dialBack(InetSocketAddress seenFrom, List<String> offered) {
+    if (seenFrom == null || seenFrom.getAddress() == null) {
+      return List.of();
+    }
+    String ip = seenFrom.getAddress().getHostAddress();
+    if (seenFrom.getAddress() instanceof java.net.Inet6Address) {
+      int scope = ip.indexOf('%');
+      ip = "[" + (scope >= 0 ? ip.substring(0, scope) : ip) + "]";
+    }
+    List<String> out = new ArrayList<>();
+    for (String a : offered) {
+      String candidate = ip + a.substring(a.lastIndexOf(':'));
+      if (!out.contains(candidate) && out.size() < InviteCode.MAX_ADDRESSES) {
+        out.add(candidate);
       }
     }
     return List.copyOf(out);

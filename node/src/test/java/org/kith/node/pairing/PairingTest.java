@@ -191,6 +191,11 @@ class PairingTest {
         "x".repeat(120) + ":1", "bad\nhost:5", "127.0.0.1:7347", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1",
         "10.0.0.5:1"));
     assertEquals(List.of("127.0.0.1:7347", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1"), kept);
+    // Only the host the pairing came from is ever dialled, at the ports offered.
+    assertEquals(List.of("192.168.1.5:7347", "192.168.1.5:1"), org.kith.node.NodeNetwork.dialBack(
+        new java.net.InetSocketAddress("192.168.1.5", 50000), kept));
+    assertEquals(List.of("[0:0:0:0:0:0:0:1]:7347"), org.kith.node.NodeNetwork.dialBack(
+        new java.net.InetSocketAddress("::1", 50000), List.of("example.org:7347")));
   }
 
   @Test
