@@ -367,8 +367,9 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
 
   // ---- sync hints (spec section 6.5.1): new records reach connected peers now, not at their next interval
 
-  /** Peers with a hint waiting to be sent; hints within {@link #HINT_DELAY} go out as one. */
-  private final Set<PublicId> hintsDue = ConcurrentHashMap.newKeySet();
+  /** Circles with a hint waiting to be sent; hints within {@link #HINT_DELAY} go out as one per peer. */
+  private final Set<String> hintsDue = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean hintsScheduled = new AtomicBoolean();
   /** When each peer's hint last made us pull, to pull at most once per {@link #HINT_DELAY} per peer. */
   private final Map<PublicId, Long> hintedAt = new ConcurrentHashMap<>();
   private final Set<PublicId> pullAgain = ConcurrentHashMap.newKeySet();
@@ -376,14 +377,14 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   private final Set<PublicId> hintHeld = ConcurrentHashMap.newKeySet();
   static final Duration HINT_DELAY = Duration.ofMillis(250);
 
+  /**
+   * Called with the record store's lock held, so it only notes the circle: the timer thread picks the peers
+   * and sends, taking no lock of the caller's.
+   */
   @Override
   public void announce(String circle) {
-    boolean schedule = hintsDue.isEmpty();
-    for (PublicId p : connectedPeers()) {
-      services.peers().get(p).filter(peer -> peer.paired() && peer.circle().equals(circle))
-          .ifPresent(peer -> hintsDue.add(p));
-    }
-    if (schedule && !hintsDue.isEmpty()) {
+    hintsDue.add(circle);
+    if (hintsScheduled.compareAndSet(false, true)) {
       try {
         timer.schedule(this::sendHints, HINT_DELAY.toMillis(), TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -393,12 +394,17 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   }
 
   private void sendHints() {
-    List<PublicId> due = new ArrayList<>(hintsDue);
-    hintsDue.removeAll(due);
-    for (PublicId p : due) {
-      transport.connection(p).filter(PeerConnection::isOpen)
-          .filter(c -> c.speaks(Transport.CAPABILITY_SYNC_HINT))
-          .ifPresent(c -> c.send(FrameType.SYNC_HINT, com.google.protobuf.Empty.getDefaultInstance()));
+    hintsScheduled.set(false); // before taking the circles: one noted after this schedules its own round
+    List<String> circles = new ArrayList<>(hintsDue);
+    hintsDue.removeAll(circles);
+    for (PublicId p : connectedPeers()) {
+      boolean inCircle = services.peers().get(p)
+          .filter(peer -> peer.paired() && circles.contains(peer.circle())).isPresent();
+      if (inCircle) {
+        transport.connection(p).filter(PeerConnection::isOpen)
+            .filter(c -> c.speaks(Transport.CAPABILITY_SYNC_HINT))
+            .ifPresent(c -> c.send(FrameType.SYNC_HINT, com.google.protobuf.Empty.getDefaultInstance()));
+      }
     }
   }
 

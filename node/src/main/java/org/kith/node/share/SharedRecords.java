@@ -60,6 +60,7 @@ import org.kith.storage.VaultException;
  * Thread-safe: every public method holds the monitor.
  */
 public final class SharedRecords {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SharedRecords.class);
   public static final Duration DEFAULT_SHARE_EXPIRY = Duration.ofDays(180);
   public static final Duration DEFAULT_OFFER_EXPIRY = Duration.ofDays(30);
   public static final String PRIVATE_TAG = "private";
@@ -342,6 +343,7 @@ public final class SharedRecords {
       onOwnRecord.accept(audience);
     } catch (RuntimeException e) {
       // A hint is a courtesy: the periodic sync delivers the record anyway.
+      LOG.debug("could not hint peers about a new record: {}", e.getClass().getName());
     }
     return h;
   }
