@@ -125,8 +125,9 @@ final class ProfileRoutes {
       }
       pc.addTopics(tb);
     }
-    JsonObject o = ShareRoutes.record(services.records().publishProfile(pc.build(), circle,
-        ShareRoutes.expiry(body, SharedRecords.DEFAULT_OFFER_EXPIRY)));
+    JsonObject o = new ShareRoutes(services).withAudienceSize(ShareRoutes.record(
+        services.records().publishProfile(pc.build(), circle,
+        ShareRoutes.expiry(body, SharedRecords.DEFAULT_OFFER_EXPIRY))));
     o.addProperty("topics", topics.size());
     return o;
   }

@@ -103,14 +103,25 @@ final class ShareRoutes {
       throw KithException.badInput("reach must be 1 or 2");
     }
     Note note = services.node().showNote(noteId);
-    return record(services.records().shareNote(note, circle, reach, expiry(body, SharedRecords.DEFAULT_SHARE_EXPIRY)),
-        services.records());
+    return withAudienceSize(record(services.records().shareNote(note, circle, reach,
+        expiry(body, SharedRecords.DEFAULT_SHARE_EXPIRY)), services.records()));
   }
 
   JsonObject offer(RecordKind kind, JsonObject body) throws KithException {
     String circle = circle(body);
-    return record(services.records().offer(kind, Json.str(body, "text", null), circle,
-        expiry(body, SharedRecords.DEFAULT_OFFER_EXPIRY)));
+    return withAudienceSize(record(services.records().offer(kind, Json.str(body, "text", null), circle,
+        expiry(body, SharedRecords.DEFAULT_OFFER_EXPIRY))));
+  }
+
+  /**
+   * Adds {@code peersInCircle}: how many paired peers the record's circle holds now, so a typo in a circle's
+   * name ("neighbors") does not go unnoticed. Whoever is put in that circle later still receives the record.
+   */
+  JsonObject withAudienceSize(JsonObject record) {
+    String circle = record.get("audience").getAsString();
+    record.addProperty("peersInCircle",
+        services.peers().all().stream().filter(p -> p.paired() && p.circle().equals(circle)).count());
+    return record;
   }
 
   JsonArray shared() {

@@ -29,6 +29,11 @@ final class ShareCommands {
     t.say(verb + " " + r.get("kind").getAsString() + " " + r.get("id").getAsString());
     t.say("  with circle '" + r.get("audience").getAsString() + "'" + (r.get("reach").getAsInt() == 2
         ? ", and their peers may relay it one hop" : "") + ", until " + r.get("expiresAt").getAsString());
+    if (r.has("peersInCircle") && r.get("peersInCircle").getAsLong() == 0) {
+      t.note("No paired peer is in circle '" + r.get("audience").getAsString() + "' yet: check its spelling with"
+          + " `kith peers`; whoever you put in it later (`kith peers circle PEER "
+          + r.get("audience").getAsString() + "`) receives it then.");
+    }
   }
 
   static String afterShare() {

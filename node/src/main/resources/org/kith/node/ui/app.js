@@ -463,7 +463,7 @@
         note: noteId, circle: $('share-circle').value.trim(), reach: Number($('share-reach').value),
         expiresSeconds: seconds(exp),
       });
-      flash(`Shared “${r.title}” with ${r.audience}, ${until(r.expiresAt)}.`);
+      flash(`Shared “${r.title}” with ${r.audience}, ${until(r.expiresAt)}.${nobodyThere(r)}`);
       await loadShared();
     });
   }
@@ -474,13 +474,19 @@
     const kind = form.querySelector('input[name="kind"]:checked').value;
     await busy(form, null, async () => {
       const exp = $('aid-expires').value;
-      await post(`/v1/${kind}s`, {
+      const r = await post(`/v1/${kind}s`, {
         text: $('aid-text').value, circle: $('aid-circle').value.trim(), expiresSeconds: seconds(exp),
       });
       $('aid-text').value = '';
-      flash(`Your ${kind} is shared with ${$('aid-circle').value.trim()}.`);
+      flash(`Your ${kind} is shared with ${r.audience}.${nobodyThere(r)}`);
       await loadShared();
     });
+  }
+
+  // A circle nobody is in is most often a misspelt one.
+  function nobodyThere(r) {
+    return r.peersInCircle === 0
+      ? ` Nobody you paired with is in “${r.audience}” yet: check the spelling under People.` : '';
   }
 
   function sharedCard(s) {
@@ -573,8 +579,8 @@
     if (profilePreviewed === null) return;
     await busy(ev.target, null, async () => {
       const circle = $('profile-circle').value.trim();
-      await post('/v1/profile/publish', { circle, tags: profilePreviewed });
-      flash(`Profile published to ${circle}.`);
+      const r = await post('/v1/profile/publish', { circle, tags: profilePreviewed });
+      flash(`Profile published to ${circle}.${nobodyThere(r)}`);
       $('profile-publish').hidden = true;
       await loadShared();
     });

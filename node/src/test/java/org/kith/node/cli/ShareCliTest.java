@@ -78,9 +78,11 @@ class ShareCliTest {
     assertEquals("note", s.get("kind").getAsString());
     assertEquals(2, s.get("reach").getAsInt());
     assertEquals("neighbours", s.get("audience").getAsString());
+    assertEquals(0, s.get("peersInCircle").getAsInt(), "nobody is paired yet");
     JsonObject o = ok("offer", "I can lend a ladder", "--with", "neighbours", "--expires", "7d", "--json").json();
     assertEquals("offer", o.get("kind").getAsString());
-    ok("need", "Someone to water my plants in August", "--with", "friends");
+    Result need = ok("need", "Someone to water my plants in August", "--with", "friends");
+    assertTrue(need.err().contains("No paired peer is in circle 'friends' yet"), need.err());
     JsonArray shared = ok("shared", "--json").jsonArray();
     assertEquals(3, shared.size());
     assertTrue(ok("shared").out().contains("neighbours"));
