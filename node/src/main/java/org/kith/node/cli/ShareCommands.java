@@ -253,9 +253,10 @@ final class ShareCommands {
           null).getAsJsonObject();
       t.json(o);
       JsonArray topics = o.getAsJsonArray("topics");
-      t.say("Topic profile of " + o.get("notes").getAsInt() + " notes" + (tags.isEmpty() ? "" : " tagged "
-          + String.join(", ", tags)) + ": " + topics.size() + " topics (counts carry Laplace noise, ε = "
-          + o.get("epsilon").getAsDouble() + ")");
+      int notes = o.get("notes").getAsInt();
+      t.say("Topic profile of " + notes + (notes == 1 ? " note" : " notes") + (tags.isEmpty() ? "" : " tagged "
+          + String.join(", ", tags)) + ": " + topics.size() + (topics.size() == 1 ? " topic" : " topics")
+          + " (counts carry Laplace noise, ε = " + o.get("epsilon").getAsDouble() + ")");
       for (JsonElement e : topics) {
         JsonObject x = e.getAsJsonObject();
         List<String> labels = new ArrayList<>();
