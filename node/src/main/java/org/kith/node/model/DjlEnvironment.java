@@ -1,6 +1,13 @@
 package org.kith.node.model;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.JarURLConnection;
+import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 
 /**
  * Puts DJL into offline, no-telemetry mode with its caches inside Kith's home. Must run before any DJL class
@@ -68,34 +75,34 @@ final class DjlEnvironment {
       for (String lib : ORT_LIBRARIES) {
         String file = System.mapLibraryName(lib);
         String resource = "ai/onnxruntime/native/" + platform + "/" + file;
-        java.net.URL url = cl.getResource(resource);
+        URL url = cl.getResource(resource);
         if (url == null) {
           return null;
         }
         Path target = dir.resolve(file);
         long size = url.openConnection().getContentLengthLong();
-        if (java.nio.file.Files.isRegularFile(target) && size >= 0 && java.nio.file.Files.size(target) == size) {
+        if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) {
           continue;
         }
-        java.nio.file.Files.createDirectories(dir);
-        Path tmp = java.nio.file.Files.createTempFile(dir, file, ".part");
-        try (java.io.InputStream in = url.openStream()) {
-          java.nio.file.Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-          java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file, ".part");
+        try (InputStream in = url.openStream()) {
+          Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
+              StandardCopyOption.REPLACE_EXISTING);
         } finally {
-          java.nio.file.Files.deleteIfExists(tmp);
+          Files.deleteIfExists(tmp);
         }
       }
       return dir;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return null; // a read-only or full disk: the loader's temporary copy still works
     }
   }
 
   private static String ortPlatform() {
-    String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
-    String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
     String a = arch.equals("amd64") || arch.equals("x86_64") ? "x64"
         : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : null;
     String o = os.contains("linux") ? "linux" : os.contains("mac") ? "osx" : os.contains("win") ? "win" : null;
@@ -108,14 +115,14 @@ final class DjlEnvironment {
    */
   private static String ortVersion(ClassLoader cl, String platform) {
     String resource = "ai/onnxruntime/native/" + platform + "/" + System.mapLibraryName(ORT_LIBRARIES[0]);
-    java.net.URL url = cl.getResource(resource);
+    URL url = cl.getResource(resource);
     if (url != null) {
       try {
-        if (url.openConnection() instanceof java.net.JarURLConnection jar && jar.getJarEntry() != null
+        if (url.openConnection() instanceof JarURLConnection jar && jar.getJarEntry() != null
             && jar.getJarEntry().getCrc() >= 0) {
-          return String.format(java.util.Locale.ROOT, "%08x", jar.getJarEntry().getCrc());
+          return String.format(Locale.ROOT, "%08x", jar.getJarEntry().getCrc());
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // fall through
       }
     }
