@@ -1,7 +1,9 @@
 package org.kith.node.cli;
 
+import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,9 @@ import org.kith.node.KithException;
 
 /** Where a passphrase comes from: {@code KITH_PASSPHRASE}, {@code --passphrase-file}, or a prompt without echo. */
 final class Passphrases {
+  /** Standard input, read a line at a time, so `--passphrase-file - --new-passphrase-file -` take two lines. */
+  private static BufferedReader stdin;
+
   private Passphrases() {}
 
   static char[] read(Map<String, String> env, Path file, String prompt, boolean confirm) throws KithException {
@@ -23,9 +28,6 @@ final class Passphrases {
     }
     return prompt(prompt, confirm);
   }
-
-  /** Standard input, read a line at a time, so `--passphrase-file - --new-passphrase-file -` take two lines. */
-  private static java.io.BufferedReader stdin;
 
   static char[] fromFile(Path file) throws KithException {
     if (file.toString().equals("-")) {
@@ -50,7 +52,7 @@ final class Passphrases {
   private static synchronized char[] fromStdin() throws KithException {
     try {
       if (stdin == null) {
-        stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+        stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       }
       String line = stdin.readLine();
       if (line == null || line.isEmpty()) {

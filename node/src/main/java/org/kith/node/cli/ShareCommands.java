@@ -37,7 +37,8 @@ final class ShareCommands {
   }
 
   static String afterShare() {
-    return Kith.ctx.api().isPresent() ? "Peers in that circle who are connected fetch it now; the others when they next connect."
+    return Kith.ctx.api().isPresent()
+        ? "Peers in that circle who are connected fetch it now; the others when they next connect."
         : "Your node is not running: your peers receive it once you `kith start`.";
   }
 

@@ -24,8 +24,9 @@ final class VaultCommands {
       description = {"Change the vault passphrase. Only the wrapped master key is rewritten; notes are not re-encrypted.",
         "The new passphrase comes from KITH_NEW_PASSPHRASE, --new-passphrase-file, or a prompt."})
   static final class Passphrase implements Callable<Integer> {
-    @Option(names = "--new-passphrase-file", paramLabel = "FILE", description = "Read the new passphrase from the first line of FILE (- for standard input, the line after the"
-        + " current passphrase when both come from there).")
+    @Option(names = "--new-passphrase-file", paramLabel = "FILE",
+        description = "Read the new passphrase from the first line of FILE (- for standard input: the line after"
+            + " the current passphrase when both come from there).")
     Path newFile;
 
     @Override
