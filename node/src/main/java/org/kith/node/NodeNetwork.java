@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.kith.node.net.Admission;
 import org.kith.node.net.ConnectFailedException;
 import org.kith.node.net.ErrorFrameException;
@@ -375,7 +376,8 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
   private final Set<PublicId> pullAgain = ConcurrentHashMap.newKeySet();
   /** Peers whose hint waits out {@link #HINT_DELAY} before it makes us pull. */
   private final Set<PublicId> hintHeld = ConcurrentHashMap.newKeySet();
-  static final Duration HINT_DELAY = Duration.ofMillis(250);
+  public static final Duration HINT_DELAY = Duration.ofMillis(250);
+  private final AtomicLong hintsReceived = new AtomicLong();
 
   /**
    * Called with the record store's lock held, so it only notes the circle: the timer thread picks the peers
@@ -408,10 +410,16 @@ public final class NodeNetwork implements PeerNetwork, RequestHandler, Admission
     }
   }
 
+  /** Sync hints received from paired peers since this node started (tests read it; it says who shares when). */
+  public long hintsReceived() {
+    return hintsReceived.get();
+  }
+
   private void onHint(PublicId from) {
     if (!syncStarted.get() || !services.peers().isPaired(from)) {
       return;
     }
+    hintsReceived.incrementAndGet();
     long now = System.nanoTime();
     Long last = hintedAt.get(from);
     long wait = last == null ? 0 : last + HINT_DELAY.toNanos() - now;

@@ -76,6 +76,22 @@ class CommunityTest {
   }
 
   @Test
+  void peersInAnotherCircle_areNotHinted_soTheyDoNotLearnWhenOthersGetSomething() throws Exception {
+    Member carol = cluster.add("Carol");
+    pair(alice, bob, "neighbours");
+    pair(alice, carol, "work");
+    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
+        SharedRecords.DEFAULT_OFFER_EXPIRY);
+    MiniCluster.await("Bob's hint", () -> bob.network.hintsReceived() == 1);
+    alice.services.records().offer(RecordKind.NEED, "a lift on Tuesday", "work", SharedRecords.DEFAULT_OFFER_EXPIRY);
+    MiniCluster.await("Carol's hint", () -> carol.network.hintsReceived() == 1);
+    // Each was told only of its own circle's record: one hint each, however long we wait.
+    Thread.sleep(2 * org.kith.node.NodeNetwork.HINT_DELAY.toMillis());
+    assertEquals(1, bob.network.hintsReceived());
+    assertEquals(1, carol.network.hintsReceived());
+  }
+
+  @Test
   void aNewRecord_reachesConnectedPeersInItsCircle_atOnce_notAtTheNextInterval() throws Exception {
     pair(alice, bob, "neighbours");
     sync(bob); // the pull on connecting is done: from here only a hint brings the record within the 20 s
