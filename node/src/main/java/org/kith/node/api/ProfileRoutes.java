@@ -125,7 +125,7 @@ final class ProfileRoutes {
       }
       pc.addTopics(tb);
     }
-    JsonObject o = new ShareRoutes(services).withAudienceSize(ShareRoutes.record(
+    JsonObject o = ShareRoutes.withAudienceSize(services, ShareRoutes.record(
         services.records().publishProfile(pc.build(), circle,
         ShareRoutes.expiry(body, SharedRecords.DEFAULT_OFFER_EXPIRY))));
     o.addProperty("topics", topics.size());

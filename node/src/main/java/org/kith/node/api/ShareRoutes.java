@@ -103,13 +103,13 @@ final class ShareRoutes {
       throw KithException.badInput("reach must be 1 or 2");
     }
     Note note = services.node().showNote(noteId);
-    return withAudienceSize(record(services.records().shareNote(note, circle, reach,
+    return withAudienceSize(services, record(services.records().shareNote(note, circle, reach,
         expiry(body, SharedRecords.DEFAULT_SHARE_EXPIRY)), services.records()));
   }
 
   JsonObject offer(RecordKind kind, JsonObject body) throws KithException {
     String circle = circle(body);
-    return withAudienceSize(record(services.records().offer(kind, Json.str(body, "text", null), circle,
+    return withAudienceSize(services, record(services.records().offer(kind, Json.str(body, "text", null), circle,
         expiry(body, SharedRecords.DEFAULT_OFFER_EXPIRY))));
   }
 
@@ -117,7 +117,7 @@ final class ShareRoutes {
    * Adds {@code peersInCircle}: how many paired peers the record's circle holds now, so a typo in a circle's
    * name ("neighbors") does not go unnoticed. Whoever is put in that circle later still receives the record.
    */
-  JsonObject withAudienceSize(JsonObject record) {
+  static JsonObject withAudienceSize(NodeServices services, JsonObject record) {
     String circle = record.get("audience").getAsString();
     record.addProperty("peersInCircle",
         services.peers().all().stream().filter(p -> p.paired() && p.circle().equals(circle)).count());

@@ -1,9 +1,9 @@
 package org.kith.protocol.handshake;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.kith.protocol.Sodium;
+import org.kith.protocol.identity.PublicId;
 
 /**
  * Ed25519 public keys in their Curve25519 form, remembered for the keys a node meets again and again (its
@@ -14,9 +14,9 @@ import org.kith.protocol.Sodium;
 final class CurveKeys {
   static final int CAPACITY = 4096;
 
-  private static final Map<Key, byte[]> CACHE = new LinkedHashMap<>(256, 0.75f, true) {
+  private static final Map<PublicId, byte[]> CACHE = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Key, byte[]> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<PublicId, byte[]> eldest) {
       return size() > CAPACITY;
     }
   };
@@ -25,7 +25,7 @@ final class CurveKeys {
 
   /** The Curve25519 form of {@code ed25519PublicKey}, or null when it has none (not a valid point). */
   static byte[] of(byte[] ed25519PublicKey) {
-    Key k = new Key(ed25519PublicKey.clone());
+    PublicId k = PublicId.ofKey(ed25519PublicKey);
     synchronized (CACHE) {
       byte[] hit = CACHE.get(k);
       if (hit != null) {
@@ -40,17 +40,5 @@ final class CurveKeys {
       CACHE.put(k, curve.clone());
     }
     return curve;
-  }
-
-  private record Key(byte[] bytes) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(bytes);
-    }
   }
 }
