@@ -10,7 +10,7 @@ import org.kith.node.model.ModelId;
 /** Bag-of-words hashing: a stand-in model for testing the code around the model, not the model. */
 public final class FakeEmbedder implements Embedder {
   final String hash;
-  final AtomicInteger embedded = new AtomicInteger();
+  public final AtomicInteger embedded = new AtomicInteger();
 
   public FakeEmbedder(char hashDigit) {
     this.hash = String.valueOf(hashDigit).repeat(64);

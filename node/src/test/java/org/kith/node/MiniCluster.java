@@ -1,5 +1,10 @@
 package org.kith.node;
 
+import org.kith.node.peers.ListenConfig;
+import org.kith.node.app.KithNode;
+import org.kith.node.model.EmbedderSource;
+import org.kith.node.base.KithException;
+import org.kith.node.base.Home;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.kith.node.net.TransportConfig;
-import org.kith.node.pairing.Peer;
+import org.kith.node.peers.Peer;
 
 /**
  * Several nodes in one JVM, each with its own home, real vault and real transport on loopback TCP (Ratis
@@ -17,13 +22,12 @@ import org.kith.node.pairing.Peer;
 public final class MiniCluster implements AutoCloseable {
   public static final char[] PASS = "mini cluster passphrase".toCharArray();
 
-  /** One member: its home, clock, and (while running) its services and network. */
+  /** One member: its home, clock, and (while running) its node. */
   public final class Member {
     public final String name;
     public final Home home;
     public final MutableClock clock = MutableClock.now();
-    public NodeServices services;
-    public NodeNetwork network;
+    public KithNode node;
     int port;
     org.kith.protocol.identity.PublicId id;
 
@@ -32,21 +36,20 @@ public final class MiniCluster implements AutoCloseable {
       this.home = home;
     }
 
+    KithNode.Options options() {
+      return KithNode.Options.of(embedders).withClock(clock).withTransport(config);
+    }
+
     public void start() throws KithException {
-      PersonalNode node = PersonalNode.open(home, PASS, embedders, clock);
-      services = new NodeServices(node, clock, true);
+      node = KithNode.open(home, PASS, options());
       id = node.id();
-      network = new NodeNetwork(services, config);
-      port = network.listen(new ListenConfig("127.0.0.1", port)).getPort();
-      services.attach(network);
-      network.maintainAll();
+      port = node.start(new ListenConfig("127.0.0.1", port)).getPort();
     }
 
     public void stop() {
-      if (services != null) {
-        services.close();
-        services = null;
-        network = null;
+      if (node != null) {
+        node.close();
+        node = null;
       }
     }
 
@@ -54,12 +57,12 @@ public final class MiniCluster implements AutoCloseable {
       return id;
     }
 
-    public Peer peer(Member other) throws KithException {
-      return services.peers().get(other.id()).orElse(null);
+    public Peer peer(Member other) {
+      return node.peerBook().get(other.id()).orElse(null);
     }
 
-    public boolean connectedTo(Member other) throws KithException {
-      return services.connected(other.id());
+    public boolean connectedTo(Member other) {
+      return node.peers().connected(other.id());
     }
 
     public int port() {
@@ -68,11 +71,11 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private final Path root;
-  private final PersonalNode.EmbedderSource embedders;
+  private final EmbedderSource embedders;
   private final TransportConfig config;
   private final List<Member> members = new ArrayList<>();
 
-  public MiniCluster(PersonalNode.EmbedderSource embedders, TransportConfig config) throws IOException {
+  public MiniCluster(EmbedderSource embedders, TransportConfig config) throws IOException {
     this.root = Files.createTempDirectory("kith-cluster");
     this.embedders = embedders;
     this.config = config;
@@ -85,7 +88,7 @@ public final class MiniCluster implements AutoCloseable {
   public Member add(String name) throws KithException {
     Home home = new Home(root.resolve(name.toLowerCase(java.util.Locale.ROOT)));
     Member m = new Member(name, home);
-    PersonalNode.init(home, PASS, name, embedders, m.clock).close();
+    KithNode.init(home, PASS, name, m.options()).close();
     m.start();
     members.add(m);
     return m;
@@ -93,8 +96,8 @@ public final class MiniCluster implements AutoCloseable {
 
   /** Pairs {@code invitee} with {@code inviter} through a real invite, in {@code circle} on the inviter's side. */
   public Peer pair(Member inviter, Member invitee, String circle) throws KithException {
-    String code = inviter.services.invite(circle, Duration.ofHours(1), 1).text();
-    return invitee.services.pair(code, null, Duration.ofSeconds(10));
+    String code = inviter.node.pairing().invite(circle, Duration.ofHours(1), 1).text();
+    return invitee.node.pairing().pair(code, null, Duration.ofSeconds(10), true);
   }
 
   public static void await(String what, BooleanSupplier condition) {

@@ -1,5 +1,6 @@
 package org.kith.node;
 
+import org.kith.node.model.EmbedderSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.kith.node.model.Embedder;
@@ -27,7 +28,7 @@ public final class TestModel {
   }
 
   /** An embedder source for nodes under test: the shared real model. */
-  public static PersonalNode.EmbedderSource source() {
+  public static EmbedderSource source() {
     return cacheDir -> new org.kith.node.model.Borrowed(real());
   }
 

@@ -1,5 +1,10 @@
 package org.kith.bench.ask;
 
+import org.kith.node.app.KithNode;
+import org.kith.node.model.EmbedderSource;
+import org.kith.node.records.RecordStore;
+import org.kith.node.sync.SyncService;
+import org.kith.node.query.Asking;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -10,17 +15,13 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.kith.bench.Benchmark;
 import org.kith.bench.Report;
-import org.kith.node.Home;
-import org.kith.node.ListenConfig;
-import org.kith.node.NodeNetwork;
-import org.kith.node.NodeServices;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.Home;
+import org.kith.node.peers.ListenConfig;
 import org.kith.node.model.Embedder;
 import org.kith.node.model.MiniLmEmbedder;
 import org.kith.node.model.ModelId;
 import org.kith.node.net.TransportConfig;
 import org.kith.node.query.QueryService;
-import org.kith.node.share.SharedRecords;
 import org.kith.protocol.proto.RecordKind;
 import org.kith.protocol.proto.SignedRecord;
 import org.kith.protocol.proto.SyncBatch;
@@ -55,25 +56,22 @@ public final class AskBenchmark implements Benchmark {
 
   /** A node of the benchmark. */
   static final class Node implements AutoCloseable {
-    final NodeServices services;
-    final NodeNetwork network;
+    final KithNode node;
 
-    Node(Path root, String name, PersonalNode.EmbedderSource model, TransportConfig config) throws Exception {
+    Node(Path root, String name, EmbedderSource model, TransportConfig config) throws Exception {
       Home home = new Home(root.resolve(name));
-      PersonalNode.init(home, PASS, name, model, Clock.systemUTC()).close();
-      PersonalNode node = PersonalNode.open(home, PASS, model, Clock.systemUTC());
-      services = new NodeServices(node, Clock.systemUTC(), true);
-      network = new NodeNetwork(services, config);
-      network.listen(new ListenConfig("127.0.0.1", 0));
-      services.attach(network);
-      // No maintainAll(): it starts the periodic sync and the pull on every new connection, and the sync
-      // figures must time only the pulls this benchmark starts. Pairing keeps the connections up.
-      services.queries().queriesPerPeerPerMinute(1_000_000);
+      // No auto sync: it pulls periodically and on every new connection, and the sync figures must time only
+      // the pulls this benchmark starts. Pairing keeps the connections up.
+      KithNode.Options o = KithNode.Options.of(model).withTransport(config).withoutAutoSync();
+      KithNode.init(home, PASS, name, o).close();
+      node = KithNode.open(home, PASS, o);
+      node.start(new ListenConfig("127.0.0.1", 0));
+      node.queries().queriesPerPeerPerMinute(1_000_000);
     }
 
     @Override
     public void close() {
-      services.close();
+      node.close();
     }
   }
 
@@ -83,11 +81,11 @@ public final class AskBenchmark implements Benchmark {
   }
 
   static void pair(Node inviter, Node invitee) throws Exception {
-    String code = inviter.services.invite("neighbours", Duration.ofMinutes(10), 1).text();
-    invitee.services.pair(code, null, Duration.ofSeconds(10));
+    String code = inviter.node.pairing().invite("neighbours", Duration.ofMinutes(10), 1).text();
+    invitee.node.pairing().pair(code, null, Duration.ofSeconds(10), true);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!(inviter.network.connectedPeers().contains(invitee.services.node().id())
-        && invitee.network.connectedPeers().contains(inviter.services.node().id()))) {
+    while (!(inviter.node.peers().connectedPeers().contains(invitee.node.id())
+        && invitee.node.peers().connectedPeers().contains(inviter.node.id()))) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("benchmark nodes did not connect");
       }
@@ -111,7 +109,7 @@ public final class AskBenchmark implements Benchmark {
   }
 
   void ask(Path root, int n, Switch embedder, boolean quick, Report report) throws Exception {
-    PersonalNode.EmbedderSource source = d -> embedder;
+    EmbedderSource source = d -> embedder;
     List<Node> nodes = new ArrayList<>();
     try {
       Node asker = new Node(root, "asker", source, config());
@@ -128,19 +126,19 @@ public final class AskBenchmark implements Benchmark {
         }
       }
       for (int i = 1; i < nodes.size(); i++) {
-        SharedRecords records = nodes.get(i).services.records();
+        KithNode peerNode = nodes.get(i).node;
         for (int r = 0; r < RECORDS_PER_PEER; r++) {
           String text = "note " + r + " of peer " + i + " about " + TOPICS[(i + r) % TOPICS.length];
-          records.offer(RecordKind.OFFER, text, "neighbours", Duration.ofDays(30));
+          peerNode.sharing().offer(RecordKind.OFFER, text, "neighbours", Duration.ofDays(30));
         }
-        records.ensureVectors(records.own(false));
+        peerNode.ranker().ensureVectors(peerNode.records().own(false));
       }
       int asks = quick ? 15 : 100;
       for (boolean withModel : new boolean[] {false, true}) {
       embedder.useModel = withModel;
       String m = withModel ? "model" : "nomodel";
       for (int hops = 1; hops <= 2; hops++) {
-        QueryService q = asker.services.queries();
+        QueryService q = asker.node.queries();
         for (int w = 0; w < 3; w++) {
           q.ask("who can help with " + TOPICS[w % TOPICS.length] + "?", 10, hops, Duration.ofSeconds(10));
         }
@@ -149,7 +147,7 @@ public final class AskBenchmark implements Benchmark {
         for (int i = 0; i < asks; i++) {
           String question = "who can help with " + TOPICS[i % TOPICS.length] + " number " + i + "?";
           long t0 = System.nanoTime();
-          QueryService.AskResult res = q.ask(question, 10, hops, Duration.ofSeconds(10));
+          Asking.AskResult res = q.ask(question, 10, hops, Duration.ofSeconds(10));
           ms[i] = (System.nanoTime() - t0) / 1e6;
           answered += res.answered() == res.asked() ? 1 : 0;
         }
@@ -169,19 +167,18 @@ public final class AskBenchmark implements Benchmark {
   }
 
   void sync(Path root, boolean quick, Report report) throws Exception {
-    int count = quick ? 3_000 : SharedRecords.MAX_RECORDS_PER_PEER;
-    PersonalNode.EmbedderSource source = d -> new Hashing();
+    int count = quick ? 3_000 : RecordStore.MAX_RECORDS_PER_PEER;
+    EmbedderSource source = d -> new Hashing();
     try (Node author = new Node(root, "author", source, config())) {
-      SharedRecords records = author.services.records();
       for (int i = 0; i < count; i++) {
-        records.offer(RecordKind.OFFER, "offer " + i + " of a ladder, a drill or an hour of help with "
+        author.node.sharing().offer(RecordKind.OFFER, "offer " + i + " of a ladder, a drill or an hour of help with "
             + TOPICS[i % TOPICS.length], "neighbours", Duration.ofDays(30));
       }
       // The same records, verified alone: the baseline.
       List<SignedRecord> all = new ArrayList<>();
       long cursor = 0;
       while (true) {
-        SyncBatch b = records.serve("neighbours", SyncRequest.newBuilder().setSinceCursor(cursor).setMax(100).build());
+        SyncBatch b = author.node.sync().server().serve("neighbours", SyncRequest.newBuilder().setSinceCursor(cursor).setMax(100).build());
         all.addAll(b.getRecordsList());
         cursor = b.getNextCursor();
         if (!b.getMore()) {
@@ -206,12 +203,12 @@ public final class AskBenchmark implements Benchmark {
           pair(author, reader);
           long t1 = System.nanoTime();
           // One pull is bounded (MAX_SYNC_ROUNDS batches); a node pulls again at its next interval.
-          for (int p = 0; p < 1 + count / (NodeNetwork.MAX_SYNC_ROUNDS * 100)
-              && reader.services.records().peerCount() < count; p++) {
-            reader.network.pull(author.services.node().id()).get(120, TimeUnit.SECONDS);
+          for (int p = 0; p < 1 + count / (SyncService.MAX_SYNC_ROUNDS * 100)
+              && reader.node.records().peerCount() < count; p++) {
+            reader.node.sync().pull(author.node.id()).get(120, TimeUnit.SECONDS);
           }
           double secs = (System.nanoTime() - t1) / 1e9;
-          int held = reader.services.records().peerCount();
+          int held = reader.node.records().peerCount();
           if (held != count) {
             throw new IllegalStateException("synced " + held + " of " + count + " records");
           }

@@ -1,5 +1,7 @@
 package org.kith.bench.node;
 
+import org.kith.node.app.KithNode;
+import org.kith.node.model.EmbedderSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -8,8 +10,7 @@ import java.util.List;
 import java.util.Random;
 import org.kith.bench.Benchmark;
 import org.kith.bench.Report;
-import org.kith.node.Home;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.Home;
 import org.kith.node.model.Borrowed;
 import org.kith.node.model.Embedder;
 import org.kith.node.model.MiniLmEmbedder;
@@ -37,12 +38,12 @@ public final class UnlockBenchmark implements Benchmark {
     Path scratch = Files.createTempDirectory(Path.of(System.getProperty("kith.bench.scratch",
         System.getProperty("java.io.tmpdir"))), "unlock");
     try (Embedder model = MiniLmEmbedder.load(scratch.resolve("cache"))) {
-      PersonalNode.EmbedderSource source = d -> new Borrowed(model);
+      EmbedderSource source = d -> new Borrowed(model);
       Home home = new Home(scratch.resolve("home"));
       char[] pass = "bench passphrase".toCharArray();
       byte[] hash = HexFormat.of().parseHex(model.modelId().weightsSha256());
       Random r = new Random(42);
-      try (PersonalNode node = PersonalNode.init(home, pass, "Bench", source, Clock.systemUTC())) {
+      try (KithNode node = KithNode.init(home, pass, "Bench", KithNode.Options.of(source))) {
         Vault v = node.vault();
         for (int start = 0; start < NOTES; start += 1000) {
           try (Batch b = v.batch()) {
@@ -65,7 +66,7 @@ public final class UnlockBenchmark implements Benchmark {
             b.commit();
           }
         }
-        if (node.ensureIndex() != 0) {
+        if (node.notes().ensureIndex() != 0) {
           throw new IllegalStateException("bench vectors were re-embedded: wrong weights hash");
         }
       }
@@ -74,9 +75,9 @@ public final class UnlockBenchmark implements Benchmark {
       double[] index = new double[rounds];
       for (int i = 0; i < rounds; i++) {
         long t0 = System.nanoTime();
-        try (PersonalNode node = PersonalNode.open(home, pass, source, Clock.systemUTC())) {
+        try (KithNode node = KithNode.open(home, pass, KithNode.Options.of(source))) {
           long t1 = System.nanoTime();
-          int reembedded = node.ensureIndex();
+          int reembedded = node.notes().ensureIndex();
           long t2 = System.nanoTime();
           if (reembedded != 0) {
             throw new IllegalStateException("re-embedded " + reembedded + " notes at unlock");

@@ -15,8 +15,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.kith.node.Home;
-import org.kith.node.KithException;
+import org.kith.node.base.Home;
+import org.kith.node.base.KithException;
 
 /** Talks to the local API of a running node; used by CLI commands while {@code kith start} holds the vault. */
 public final class ApiClient {

@@ -38,9 +38,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kith.node.KithException;
-import org.kith.node.NodeServices;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.KithException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +65,6 @@ public final class ApiServer implements AutoCloseable {
   private static final Map<String, String> STATIC = Map.of(
       "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css");
 
-  private final NodeServices services;
   private final Router router;
   private final byte[] token;
   private final Map<String, Long> loginTokens = new java.util.concurrent.ConcurrentHashMap<>();
@@ -84,8 +81,7 @@ public final class ApiServer implements AutoCloseable {
   private Channel channel;
   private int port;
 
-  public ApiServer(NodeServices services, Router router, String token) {
-    this.services = services;
+  public ApiServer(Router router, String token) {
     this.router = router;
     this.token = token.getBytes(StandardCharsets.US_ASCII);
   }
@@ -272,25 +268,8 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  /** The page's extras on top of the shared routing table: uploads, and a QR beside each new invite. */
   JsonElement route(Router.Request r) throws KithException {
-    if (r.path().equals("/v1/notes/upload") && r.method().equals("POST")) {
-      java.util.List<org.kith.node.Importer.Upload> files = new java.util.ArrayList<>();
-      if (!r.body().has("files") || !r.body().get("files").isJsonArray()) {
-        throw KithException.badInput("give {\"files\": [{\"name\": ..., \"text\": ...}]}");
-      }
-      for (JsonElement e : r.body().getAsJsonArray("files")) {
-        JsonObject f = e.getAsJsonObject();
-        files.add(new org.kith.node.Importer.Upload(Json.str(f, "name", ""), Json.str(f, "text", "")));
-      }
-      PersonalNode.ImportResult res = services.node().importUploads(files);
-      return Json.importResult(res);
-    }
-    JsonElement out = router.handle(r);
-    if (r.path().equals("/v1/invites") && r.method().equals("POST") && out.isJsonObject()) {
-      out.getAsJsonObject().addProperty("qrSvg", QrSvg.of(out.getAsJsonObject().get("code").getAsString()));
-    }
-    return out;
+    return router.handle(r);
   }
 
   private void login(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder path) {

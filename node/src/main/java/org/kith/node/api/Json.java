@@ -2,10 +2,15 @@ package org.kith.node.api;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonElement;
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import org.kith.node.base.KithException;
 import org.kith.node.notes.Note;
-import org.kith.node.pairing.Peer;
+import org.kith.node.notes.NoteStore;
+import org.kith.node.peers.Peer;
 
 /** The JSON shapes of the API (spec/API.md); the CLI's --json output is the same. */
 public final class Json {
@@ -40,7 +45,7 @@ public final class Json {
     return o;
   }
 
-  public static JsonObject importResult(org.kith.node.PersonalNode.ImportResult r) {
+  public static JsonObject importResult(NoteStore.ImportResult r) {
     JsonObject o = new JsonObject();
     o.addProperty("files", r.files());
     o.addProperty("unchanged", r.unchanged());
@@ -57,7 +62,91 @@ public final class Json {
     return a;
   }
 
-  public static String str(JsonObject o, String field, String dflt) {
-    return o != null && o.has(field) && !o.get(field).isJsonNull() ? o.get(field).getAsString() : dflt;
+  // ---- reading request bodies: a field of the wrong type is bad input that names the field, never a 500
+
+  /** A string field, or {@code dflt} when absent or null. */
+  public static String str(JsonObject o, String field, String dflt) throws KithException {
+    JsonElement e = field(o, field);
+    if (e == null) {
+      return dflt;
+    }
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+      throw wrongType(field, "a string");
+    }
+    return e.getAsString();
+  }
+
+  /** A whole-number field, or {@code dflt} when absent or null. */
+  public static long longNum(JsonObject o, String field, long dflt) throws KithException {
+    JsonElement e = field(o, field);
+    if (e == null) {
+      return dflt;
+    }
+    if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+      throw wrongType(field, "a number");
+    }
+    BigDecimal d = e.getAsBigDecimal();
+    try {
+      return d.longValueExact();
+    } catch (ArithmeticException ex) {
+      throw wrongType(field, "a whole number within range");
+    }
+  }
+
+  public static int integer(JsonObject o, String field, int dflt) throws KithException {
+    long v = longNum(o, field, dflt);
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw wrongType(field, "a whole number within range");
+    }
+    return (int) v;
+  }
+
+  /** A list of strings, empty when absent or null. */
+  public static List<String> strings(JsonObject o, String field) throws KithException {
+    JsonElement e = field(o, field);
+    if (e == null) {
+      return List.of();
+    }
+    if (!e.isJsonArray()) {
+      throw wrongType(field, "a list of strings");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonElement x : e.getAsJsonArray()) {
+      if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isString()) {
+        throw wrongType(field, "a list of strings");
+      }
+      out.add(x.getAsString());
+    }
+    return out;
+  }
+
+  /** A list of objects, empty when absent or null. */
+  public static List<JsonObject> objects(JsonObject o, String field) throws KithException {
+    JsonElement e = field(o, field);
+    if (e == null) {
+      return List.of();
+    }
+    if (!e.isJsonArray()) {
+      throw wrongType(field, "a list of objects");
+    }
+    List<JsonObject> out = new ArrayList<>();
+    for (JsonElement x : e.getAsJsonArray()) {
+      if (!x.isJsonObject()) {
+        throw wrongType(field, "a list of objects");
+      }
+      out.add(x.getAsJsonObject());
+    }
+    return out;
+  }
+
+  private static JsonElement field(JsonObject o, String field) {
+    if (o == null || !o.has(field) || o.get(field).isJsonNull()) {
+      return null;
+    }
+    return o.get(field);
+  }
+
+  private static KithException wrongType(String field, String what) {
+    return KithException.badInput("\"" + field + "\" must be " + what + "; nothing was changed");
   }
 }

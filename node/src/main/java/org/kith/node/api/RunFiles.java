@@ -12,7 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 import java.util.Optional;
-import org.kith.node.Home;
+import org.kith.node.base.Home;
 
 /**
  * The files by which commands find a running node: {@code api.token} (random, mode 0600, new at every start)

@@ -1,84 +1,47 @@
 package org.kith.node.api;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.kith.node.KithException;
-import org.kith.node.NodeNetwork;
-import org.kith.node.NodeServices;
+import org.kith.node.app.KithNode;
+import org.kith.node.base.KithException;
+import org.kith.node.api.Router.Route;
 import org.kith.node.notes.Note;
-import org.kith.node.query.QueryService;
-import org.kith.node.share.SharedRecords;
-import org.kith.node.share.SharedRecords.Held;
+import org.kith.node.query.Asking;
+import org.kith.node.records.Held;
+import org.kith.node.records.RecordStore;
+import org.kith.node.records.RecordText;
+import org.kith.node.records.Sharing;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.RecordKind;
 import org.kith.protocol.proto.Retract;
 import org.kith.protocol.record.RecordId;
 
-/** The sharing and asking routes of spec/API.md: shares, offers, needs, shared, ask, sync, profile. */
+/** Sharing and asking: {@code /v1/shares}, {@code /v1/offers}, {@code /v1/needs}, {@code /v1/shared…}, ask, sync. */
 final class ShareRoutes {
   /** Longest a {@code POST /v1/sync} waits for the pulls it started. */
   static final Duration MAX_SYNC_WAIT = Duration.ofSeconds(30);
 
-  private final NodeServices services;
+  private ShareRoutes() {}
 
-  ShareRoutes(NodeServices services) {
-    this.services = services;
-  }
-
-  JsonElement handle(String method, String[] parts, Router.Request r) throws KithException {
-    String head = parts[0];
-    int n = parts.length;
-    switch (head) {
-      case "shares":
-        if (n == 1) {
-          return Router.only(method, "POST", () -> share(r.body()));
-        }
-        break;
-      case "offers":
-        if (n == 1) {
-          return Router.only(method, "POST", () -> offer(RecordKind.OFFER, r.body()));
-        }
-        break;
-      case "needs":
-        if (n == 1) {
-          return Router.only(method, "POST", () -> offer(RecordKind.NEED, r.body()));
-        }
-        break;
-      case "shared":
-        if (n == 1) {
-          return Router.only(method, "GET", this::shared);
-        }
-        if (n == 2) {
-          return Router.only(method, "DELETE", () -> unshare(parts[1]));
-        }
-        break;
-      case "ask":
-        return Router.only(method, "POST", () -> ask(r.body()));
-      case "sync":
-        return Router.only(method, "POST", this::sync);
-      case "profile":
-        return ProfileRoutes.handle(services, method, parts, r);
-      default:
-        break;
-    }
-    throw new Router.NotFound("no such API path: " + r.path());
+  static List<Route> routes(KithNode node) {
+    return List.of(
+        new Route("POST", "/v1/shares", c -> share(node, c.body())),
+        new Route("POST", "/v1/offers", c -> offer(node, RecordKind.OFFER, c.body())),
+        new Route("POST", "/v1/needs", c -> offer(node, RecordKind.NEED, c.body())),
+        new Route("GET", "/v1/shared", c -> shared(node)),
+        new Route("DELETE", "/v1/shared/{id}", c -> unshare(node, c.param(0))),
+        new Route("POST", "/v1/ask", c -> ask(node, c.body())),
+        new Route("POST", "/v1/sync", c -> sync(node)));
   }
 
   static Duration expiry(JsonObject body, Duration dflt) throws KithException {
-    if (body == null || !body.has("expiresSeconds")) {
-      return dflt;
-    }
-    try {
-      return Duration.ofSeconds(body.get("expiresSeconds").getAsLong());
-    } catch (RuntimeException e) {
-      throw KithException.badInput("expiresSeconds must be a number of seconds");
-    }
+    return Duration.ofSeconds(Json.longNum(body, "expiresSeconds", dflt.toSeconds()));
   }
 
   static String circle(JsonObject body) throws KithException {
@@ -90,64 +53,60 @@ final class ShareRoutes {
     return c;
   }
 
-  JsonObject share(JsonObject body) throws KithException {
+  static JsonObject share(KithNode node, JsonObject body) throws KithException {
     String noteId = Json.str(body, "note", null);
     if (noteId == null) {
       throw KithException.badInput("give {\"note\": \"NOTE_ID\", \"circle\": \"CIRCLE\"}");
     }
     String circle = circle(body);
-    int reach;
-    try {
-      reach = body.has("reach") ? body.get("reach").getAsInt() : 1;
-    } catch (RuntimeException e) {
-      throw KithException.badInput("reach must be 1 or 2");
-    }
-    Note note = services.node().showNote(noteId);
-    return withAudienceSize(services, record(services.records().shareNote(note, circle, reach,
-        expiry(body, SharedRecords.DEFAULT_SHARE_EXPIRY)), services.records()));
+    int reach = Json.integer(body, "reach", 1);
+    Note note = node.notes().show(noteId);
+    Held h = node.sharing().shareNote(note, circle, reach, expiry(body, Sharing.DEFAULT_SHARE_EXPIRY));
+    return withAudienceSize(node, record(h, node.records()));
   }
 
-  JsonObject offer(RecordKind kind, JsonObject body) throws KithException {
+  static JsonObject offer(KithNode node, RecordKind kind, JsonObject body) throws KithException {
     String circle = circle(body);
-    return withAudienceSize(services, record(services.records().offer(kind, Json.str(body, "text", null), circle,
-        expiry(body, SharedRecords.DEFAULT_OFFER_EXPIRY))));
+    Held h = node.sharing().offer(kind, Json.str(body, "text", null), circle,
+        expiry(body, Sharing.DEFAULT_OFFER_EXPIRY));
+    return withAudienceSize(node, record(h, null));
   }
 
   /**
    * Adds {@code peersInCircle}: how many paired peers the record's circle holds now, so a typo in a circle's
    * name ("neighbors") does not go unnoticed. Whoever is put in that circle later still receives the record.
    */
-  static JsonObject withAudienceSize(NodeServices services, JsonObject record) {
+  static JsonObject withAudienceSize(KithNode node, JsonObject record) {
     String circle = record.get("audience").getAsString();
     record.addProperty("peersInCircle",
-        services.peers().all().stream().filter(p -> p.paired() && p.circle().equals(circle)).count());
+        node.peerBook().all().stream().filter(p -> p.paired() && p.circle().equals(circle)).count());
     return record;
   }
 
-  JsonArray shared() {
+  static JsonArray shared(KithNode node) {
     JsonArray a = new JsonArray();
-    for (Held h : services.records().own(false)) {
-      a.add(record(h, services.records()));
+    for (Held h : node.records().own(false)) {
+      a.add(record(h, node.records()));
     }
     return a;
   }
 
-  JsonObject unshare(String id) throws KithException {
-    Held target = services.records().findOwn(id);
-    Held retraction = services.records().unshare(target.record.id().hex());
-    JsonObject o = record(retraction);
+  static JsonObject unshare(KithNode node, String id) throws KithException {
+    Held target = node.records().findOwn(id);
+    Held retraction = node.sharing().unshare(target.record.id().hex());
+    JsonObject o = record(retraction, null);
     o.addProperty("retracted", target.record.id().hex());
     return o;
   }
 
-  JsonObject sync() throws KithException {
-    if (!(services.network() instanceof NodeNetwork net)) {
+  static JsonObject sync(KithNode node) throws KithException {
+    if (!node.running()) {
       throw new KithException(KithException.UNREACHABLE, "your node is not running: start it with `kith start`;"
           + " it syncs with your peers by itself while it runs");
     }
-    int peers = net.connectedPeers().size();
+    int peers = node.peers().connectedPeers().size();
     try {
-      net.syncNow().get(MAX_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      node.sync().syncNow().get(MAX_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       // Each pull logs its own end; what arrived is stored.
     } catch (InterruptedException e) {
@@ -155,23 +114,16 @@ final class ShareRoutes {
     }
     JsonObject o = new JsonObject();
     o.addProperty("peers", peers);
-    o.addProperty("held", services.records().peerCount());
+    o.addProperty("held", node.records().peerCount());
     return o;
   }
 
-  JsonObject ask(JsonObject body) throws KithException {
+  static JsonObject ask(KithNode node, JsonObject body) throws KithException {
     String q = Json.str(body, "question", null);
-    int k;
-    int hops;
-    long timeoutMs;
-    try {
-      k = body.has("k") ? body.get("k").getAsInt() : 5;
-      hops = body.has("hops") ? body.get("hops").getAsInt() : 1;
-      timeoutMs = body.has("timeoutMs") ? body.get("timeoutMs").getAsLong() : QueryService.DEFAULT_TIMEOUT.toMillis();
-    } catch (RuntimeException e) {
-      throw KithException.badInput("k, hops and timeoutMs must be numbers");
-    }
-    QueryService.AskResult res = services.queries().ask(q, k, hops, Duration.ofMillis(timeoutMs));
+    int k = Json.integer(body, "k", 5);
+    int hops = Json.integer(body, "hops", 1);
+    long timeoutMs = Json.longNum(body, "timeoutMs", Asking.DEFAULT_TIMEOUT.toMillis());
+    Asking.AskResult res = node.queries().ask(q, k, hops, Duration.ofMillis(timeoutMs));
     if (res.asked() > 0 && res.answered() == 0 && res.items().isEmpty()) {
       throw new KithException(KithException.UNREACHABLE, "none of the " + res.asked() + " peers asked answered ("
           + String.join(", ", res.silent().stream().map(s -> s.petname() + ": " + s.reason()).toList())
@@ -179,7 +131,7 @@ final class ShareRoutes {
     }
     JsonObject o = new JsonObject();
     JsonArray items = new JsonArray();
-    for (QueryService.Item it : res.items()) {
+    for (Asking.Item it : res.items()) {
       JsonObject i = new JsonObject();
       i.addProperty("id", it.id());
       i.addProperty("kind", it.kind());
@@ -197,7 +149,7 @@ final class ShareRoutes {
     o.addProperty("asked", res.asked());
     o.addProperty("answered", res.answered());
     JsonArray silent = new JsonArray();
-    for (QueryService.Silent s : res.silent()) {
+    for (Asking.Silent s : res.silent()) {
       JsonObject x = new JsonObject();
       x.addProperty("peer", s.petname());
       x.addProperty("reason", s.reason());
@@ -205,33 +157,29 @@ final class ShareRoutes {
     }
     o.add("silent", silent);
     o.addProperty("rejected", res.rejected());
-    o.addProperty("running", services.network() != null);
+    o.addProperty("running", node.running());
     return o;
   }
 
-  static JsonObject record(Held h) {
-    return record(h, null);
-  }
-
   /** One of our records; {@code records} names the note a shared note came from (null: not looked up). */
-  static JsonObject record(Held h, SharedRecords records) {
+  static JsonObject record(Held h, RecordStore records) {
     Record r = h.record.record();
     JsonObject o = new JsonObject();
     o.addProperty("id", h.record.id().hex());
     if (records != null) {
       records.sourceNote(h.record.id()).ifPresent(n -> o.addProperty("note", n));
     }
-    o.addProperty("kind", QueryService.kindName(r.getKind()));
+    o.addProperty("kind", RecordText.kindName(r.getKind()));
     o.addProperty("audience", r.getAudience());
     o.addProperty("reach", r.getReach());
     o.addProperty("seq", r.getSeq());
     o.addProperty("createdAt", Instant.ofEpochMilli(r.getCreatedAtMs()).toString());
     o.addProperty("expiresAt", Instant.ofEpochMilli(r.getExpiresAtMs()).toString());
-    o.addProperty("title", SharedRecords.title(h.record));
+    o.addProperty("title", RecordText.title(h.record));
     if (r.getKind() == RecordKind.RETRACT) {
       o.addProperty("retracts", RecordId.fromBytes(h.record.content(Retract.class).getRecordId().toByteArray()).hex());
     } else {
-      o.addProperty("snippet", SharedRecords.snippet(h.record));
+      o.addProperty("snippet", RecordText.snippet(h.record));
     }
     return o;
   }

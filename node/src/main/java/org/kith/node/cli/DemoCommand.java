@@ -18,18 +18,19 @@ import com.google.gson.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.kith.node.Home;
-import org.kith.node.KithException;
-import org.kith.node.ListenConfig;
-import org.kith.node.NodeNetwork;
-import org.kith.node.NodeServices;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.Home;
+import org.kith.node.base.KithException;
+import org.kith.node.peers.ListenConfig;
+import org.kith.node.app.KithNode;
+import org.kith.node.model.EmbedderSource;
+import org.kith.node.notes.NoteStore;
+import org.kith.node.records.Held;
+import org.kith.node.records.RecordText;
+import org.kith.node.records.Sharing;
 import org.kith.node.api.Router;
 import org.kith.node.model.Embedder;
 import org.kith.node.model.EmbeddingException;
-import org.kith.node.net.TransportConfig;
 import org.kith.node.notes.Note;
-import org.kith.node.share.SharedRecords;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -63,34 +64,23 @@ final class DemoCommand implements Callable<Integer> {
   /** One person of the demo, with a running node. */
   static final class Person implements AutoCloseable {
     final String name;
-    final NodeServices services;
-    final NodeNetwork network;
+    final KithNode node;
     final Router router;
 
-    Person(String name, Home home, char[] pass, PersonalNode.EmbedderSource model, java.time.Clock clock)
+    Person(String name, Home home, char[] pass, EmbedderSource model, java.time.Clock clock)
         throws KithException {
       this.name = name;
-      PersonalNode.init(home, pass, name, model, clock).close();
-      PersonalNode node = PersonalNode.open(home, pass, model, clock);
-      NodeServices s = null;
-      NodeNetwork n = null;
+      KithNode.Options o = KithNode.Options.of(model).withClock(clock);
+      KithNode.init(home, pass, name, o).close();
+      KithNode n = KithNode.open(home, pass, o);
       try {
-        s = new NodeServices(node, clock, true);
-        n = new NodeNetwork(s, TransportConfig.defaults());
-        n.listen(new ListenConfig("127.0.0.1", 0));
-        s.attach(n);
-        n.maintainAll();
+        n.start(new ListenConfig("127.0.0.1", 0));
       } catch (KithException | RuntimeException e) {
-        if (s != null) {
-          s.close();
-        } else {
-          node.close();
-        }
+        n.close();
         throw e;
       }
-      this.services = s;
-      this.network = n;
-      this.router = new Router(s);
+      this.node = n;
+      this.router = new Router(n);
     }
 
     JsonElement call(String method, String path, Map<String, String> query, JsonObject body) throws KithException {
@@ -98,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     List<Note> notesFrom(String file) throws KithException {
-      return services.node().listNotes().stream().filter(n -> n.source() != null && n.source().contains(file))
+      return node.notes().list().stream().filter(n -> n.source() != null && n.source().contains(file))
           .sorted(java.util.Comparator.comparing(Note::source)).toList();
     }
 
@@ -113,16 +103,16 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public void close() {
-      services.close();
+      node.close();
     }
   }
 
   /** One model shared by the three nodes, so the demo loads it once. */
-  static final class SharedModel implements PersonalNode.EmbedderSource {
-    private final PersonalNode.EmbedderSource source;
+  static final class SharedModel implements EmbedderSource {
+    private final EmbedderSource source;
     private Embedder model;
 
-    SharedModel(PersonalNode.EmbedderSource source) {
+    SharedModel(EmbedderSource source) {
       this.source = source;
     }
 
@@ -169,12 +159,12 @@ final class DemoCommand implements Callable<Integer> {
       Person carol = new Person("Carol", new Home(dir.resolve("carol")), pass, model, c.clock);
       people.add(carol);
       for (Person p : people) {
-        PersonalNode.ImportResult r = p.services.node().importPaths(
-            List.of(samples.resolve(p.name.toLowerCase(Locale.ROOT))), org.kith.node.Importer.Progress.NONE);
-        long priv = p.services.node().listNotes().stream().filter(n -> n.tags().contains(SharedRecords.PRIVATE_TAG))
+        NoteStore.ImportResult r = p.node.notes().importPaths(
+            List.of(samples.resolve(p.name.toLowerCase(Locale.ROOT))), org.kith.node.notes.Importer.Progress.NONE);
+        long priv = p.node.notes().list().stream().filter(n -> n.tags().contains(Sharing.PRIVATE_TAG))
             .count();
         t.sayf("  %-6s %s…  %d notes from %d files (%d tagged private)%n", p.name,
-            p.services.node().id().text().substring(0, 16), r.notesAdded(), r.files(), priv);
+            p.node.id().text().substring(0, 16), r.notesAdded(), r.files(), priv);
       }
       t.say("");
       t.say("== 2. They pair with people they trust: Alice–Bob and Bob–Carol (Alice and Carol have never met)");
@@ -197,7 +187,7 @@ final class DemoCommand implements Callable<Integer> {
       t.say("  Private notes stay put: sharing one is refused.");
       Note secret = alice.notesFrom("private-health").get(0);
       try {
-        alice.services.records().shareNote(secret, "neighbours", 1, SharedRecords.DEFAULT_SHARE_EXPIRY);
+        alice.node.sharing().shareNote(secret, "neighbours", 1, Sharing.DEFAULT_SHARE_EXPIRY);
         throw new IllegalStateException("a private note was shared");
       } catch (KithException e) {
         t.say("    kith share " + secret.id().hex().substring(0, 8) + " --with neighbours  ->  kith: "
@@ -212,10 +202,10 @@ final class DemoCommand implements Callable<Integer> {
       t.say("");
       t.say("== 5. Their nodes sync: each pulls what was shared with it, verifying every signature");
       for (Person p : people) {
-        p.network.syncNow().get(30, TimeUnit.SECONDS);
+        p.node.sync().syncNow().get(30, TimeUnit.SECONDS);
       }
       for (Person p : people) {
-        t.sayf("  %-6s holds %d records its peers shared with it%n", p.name, p.services.records().peerCount());
+        t.sayf("  %-6s holds %d records its peers shared with it%n", p.name, p.node.records().peerCount());
       }
       t.say("");
       t.say("== 6. Asking the community (answers re-scored by the asker's own model, each signed by its author)");
@@ -239,8 +229,8 @@ final class DemoCommand implements Callable<Integer> {
           .map(JsonElement::getAsJsonObject).filter(o -> o.get("title").getAsString().startsWith("Tools")).findFirst()
           .orElseThrow();
       alice.call("DELETE", "/v1/shared/" + tools.get("id").getAsString(), Map.of(), null);
-      bob.network.syncNow().get(30, TimeUnit.SECONDS);
-      boolean gone = bob.services.records().peerRecords(h -> h.record.id().hex().equals(tools.get("id").getAsString()))
+      bob.node.sync().syncNow().get(30, TimeUnit.SECONDS);
+      boolean gone = bob.node.records().peerRecords(h -> h.record.id().hex().equals(tools.get("id").getAsString()))
           .isEmpty();
       t.say("  Alice: kith unshare " + tools.get("id").getAsString().substring(0, 12) + "  -> a signed retraction;");
       t.say("  after the next sync Bob's node " + (gone ? "has deleted" : "STILL HOLDS (a bug)") + " \"Tools I can lend\".");
@@ -268,11 +258,11 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   static void pair(Person inviter, Person invitee, String circle) throws KithException {
-    String code = inviter.services.invite(circle, Duration.ofMinutes(10), 1).text();
-    invitee.services.pair(code, null, Duration.ofSeconds(10));
+    String code = inviter.node.pairing().invite(circle, Duration.ofMinutes(10), 1).text();
+    invitee.node.pairing().pair(code, null, Duration.ofSeconds(10), true);
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!(inviter.network.connectedPeers().contains(invitee.services.node().id())
-        && invitee.network.connectedPeers().contains(inviter.services.node().id()))) {
+    while (!(inviter.node.peers().connectedPeers().contains(invitee.node.id())
+        && invitee.node.peers().connectedPeers().contains(inviter.node.id()))) {
       if (System.nanoTime() > deadline) {
         throw new KithException(KithException.UNREACHABLE, "the demo nodes did not connect");
       }
@@ -346,8 +336,8 @@ final class DemoCommand implements Callable<Integer> {
   static void privateCheck(Terminal t, Kith.Context c, List<Person> people) throws KithException {
     int leaks = 0;
     for (Person p : people) {
-      for (SharedRecords.Held h : p.services.records().peerRecords(x -> true)) {
-        String text = SharedRecords.text(h.record).toLowerCase(Locale.ROOT);
+      for (Held h : p.node.records().peerRecords(x -> true)) {
+        String text = RecordText.text(h.record).toLowerCase(Locale.ROOT);
         for (String w : PRIVATE_WORDS) {
           if (text.contains(w.toLowerCase(Locale.ROOT))) {
             leaks++;
@@ -377,7 +367,7 @@ final class DemoCommand implements Callable<Integer> {
         : "  " + leaks + " FOUND: THIS IS A BUG, please report it.");
     t.say("  Each vault on disk is ciphertext too:");
     for (Person p : people) {
-      scanDisk(t, p.services.node().home().dir());
+      scanDisk(t, p.node.home().dir());
     }
   }
 

@@ -4,9 +4,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
-import org.kith.node.Home;
-import org.kith.node.KithException;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.Home;
+import org.kith.node.base.KithException;
+import org.kith.node.app.KithNode;
+import org.kith.node.model.EmbedderSource;
 import org.kith.node.model.MiniLmEmbedder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -65,7 +66,7 @@ public final class Kith implements Runnable {
     PrintStream out = System.out;
     PrintStream err = System.err;
     boolean interactive;
-    PersonalNode.EmbedderSource embedders = MiniLmEmbedder::load;
+    EmbedderSource embedders = MiniLmEmbedder::load;
     Clock clock = Clock.systemUTC();
 
     Home resolveHome() {
@@ -100,35 +101,21 @@ public final class Kith implements Runnable {
       if (client.isPresent()) {
         return client.get().call(method, path, query, body, java.time.Duration.ofMinutes(10));
       }
-      try (org.kith.node.NodeServices s = openServices()) {
-        return new org.kith.node.api.Router(s).handle(new org.kith.node.api.Router.Request(
+      try (KithNode n = openNode()) {
+        return new org.kith.node.api.Router(n).handle(new org.kith.node.api.Router.Request(
             method, path, query, body == null ? new com.google.gson.JsonObject() : body));
       }
     }
 
-    org.kith.node.NodeServices openServices() throws KithException {
-      return openServices(false);
+    KithNode.Options options() {
+      return KithNode.Options.of(embedders).withClock(clock);
     }
 
-    org.kith.node.NodeServices openServices(boolean running) throws KithException {
-      PersonalNode node = openNode();
-      try {
-        org.kith.node.NodeServices s = new org.kith.node.NodeServices(node, clock, running);
-        s.transientNetworks(networks);
-        return s;
-      } catch (KithException | RuntimeException e) {
-        node.close();
-        throw e;
-      }
-    }
-
-    org.kith.node.NodeServices.NetworkFactory networks = NetworkSupport.transientFactory();
-
-    PersonalNode openNode() throws KithException {
+    KithNode openNode() throws KithException {
       Home h = resolveHome();
       char[] pass = passphrase("Passphrase for " + h.dir(), false);
       try {
-        return PersonalNode.open(h, pass, embedders, clock);
+        return KithNode.open(h, pass, options());
       } finally {
         java.util.Arrays.fill(pass, '\0');
       }
@@ -176,7 +163,7 @@ public final class Kith implements Runnable {
   }
 
   public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, boolean interactive,
-      PersonalNode.EmbedderSource embedders) {
+      EmbedderSource embedders) {
     Context c = new Context();
     c.env = env;
     c.out = out;

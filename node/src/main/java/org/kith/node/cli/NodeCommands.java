@@ -3,9 +3,9 @@ package org.kith.node.cli;
 import com.google.gson.JsonObject;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.kith.node.Home;
-import org.kith.node.KithException;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.Home;
+import org.kith.node.base.KithException;
+import org.kith.node.app.KithNode;
 import org.kith.storage.Vault;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,19 +34,19 @@ final class NodeCommands {
         throw KithException.badInput("the name is one line of at most 64 characters");
       }
       char[] pass = c.passphrase("Choose a passphrase for the new vault", true);
-      try (PersonalNode node = PersonalNode.init(home, pass, name, c.embedders, c.clock)) {
+      try (KithNode node = KithNode.init(home, pass, name, c.options())) {
         JsonObject o = new JsonObject();
         o.addProperty("id", node.id().text());
         o.addProperty("publicKey", node.id().hex());
         o.addProperty("fingerprint", node.id().fingerprint());
-        o.addProperty("name", node.name());
+        o.addProperty("name", node.identity().name());
         o.addProperty("home", home.dir().toString());
         t.json(o);
         t.say("Created your Kith node in " + home.dir());
         t.say("  id:          " + node.id().text());
         t.say("  fingerprint: " + node.id().fingerprint());
-        if (!node.name().isEmpty()) {
-          t.say("  name:        " + node.name());
+        if (!node.identity().name().isEmpty()) {
+          t.say("  name:        " + node.identity().name());
         }
         t.say("Next: kith note add \"something worth remembering\"   or   kith note import FOLDER");
       } finally {

@@ -14,9 +14,10 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import org.kith.node.Importer;
-import org.kith.node.KithException;
-import org.kith.node.PersonalNode;
+import org.kith.node.notes.Importer;
+import org.kith.node.base.KithException;
+import org.kith.node.app.KithNode;
+import org.kith.node.notes.NoteStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -115,7 +116,7 @@ final class NoteCommands implements Runnable {
 
     /** Opens the vault here, with a progress bar on a terminal. */
     private JsonObject importHere(Kith.Context c) throws KithException {
-      try (PersonalNode node = c.openNode()) {
+      try (KithNode node = c.openNode()) {
         Importer.Progress progress = Importer.Progress.NONE;
         ProgressBar[] bar = new ProgressBar[1];
         if (c.interactive && !c.json) {
@@ -132,9 +133,9 @@ final class NoteCommands implements Runnable {
             }
           };
         }
-        PersonalNode.ImportResult r;
+        NoteStore.ImportResult r;
         try {
-          r = node.importPaths(paths, progress);
+          r = node.notes().importPaths(paths, progress);
         } finally {
           if (bar[0] != null) {
             bar[0].close();

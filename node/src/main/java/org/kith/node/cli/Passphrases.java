@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import org.kith.node.KithException;
+import org.kith.node.base.KithException;
 
 /** Where a passphrase comes from: {@code KITH_PASSPHRASE}, {@code --passphrase-file}, or a prompt without echo. */
 final class Passphrases {

@@ -5,8 +5,8 @@ import com.google.gson.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.kith.node.KithException;
-import org.kith.node.pairing.Peer;
+import org.kith.node.base.KithException;
+import org.kith.node.peers.Peer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,7 +40,7 @@ final class PeerCommands {
       Terminal t = c.terminal();
       JsonObject body = new JsonObject();
       body.addProperty("circle", circle);
-      body.addProperty("expiresSeconds", NetworkSupport.parseDuration(expires, "--expires").toSeconds());
+      body.addProperty("expiresSeconds", Durations.parse(expires, "--expires").toSeconds());
       body.addProperty("uses", uses);
       JsonObject o = c.call("POST", "/v1/invites", Map.of(), body).getAsJsonObject();
       t.json(o);
@@ -85,7 +85,7 @@ final class PeerCommands {
       if (name != null) {
         body.addProperty("name", name);
       }
-      body.addProperty("timeoutSeconds", NetworkSupport.parseDuration(timeout, "--timeout").toSeconds());
+      body.addProperty("timeoutSeconds", Durations.parse(timeout, "--timeout").toSeconds());
       JsonObject p = c.call("POST", "/v1/pair", Map.of(), body).getAsJsonObject();
       t.json(p);
       t.say("Paired with " + p.get("petname").getAsString() + " (" + p.get("id").getAsString() + ")");

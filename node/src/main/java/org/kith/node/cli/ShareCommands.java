@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.kith.node.KithException;
+import org.kith.node.base.KithException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,7 +20,7 @@ final class ShareCommands {
 
   static void addExpiry(JsonObject body, String expires) throws KithException {
     if (expires != null) {
-      body.addProperty("expiresSeconds", NetworkSupport.parseDuration(expires, "--expires").toSeconds());
+      body.addProperty("expiresSeconds", Durations.parse(expires, "--expires").toSeconds());
     }
   }
 
@@ -181,7 +181,7 @@ final class ShareCommands {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      Duration d = NetworkSupport.parseDuration(timeout, "--timeout");
+      Duration d = Durations.parse(timeout, "--timeout");
       JsonObject body = new JsonObject();
       body.addProperty("question", question);
       body.addProperty("k", k);

@@ -5,16 +5,13 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kith.node.Home;
-import org.kith.node.KithException;
-import org.kith.node.ListenConfig;
-import org.kith.node.NodeNetwork;
-import org.kith.node.NodeServices;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.Home;
+import org.kith.node.base.KithException;
+import org.kith.node.peers.ListenConfig;
+import org.kith.node.app.KithNode;
 import org.kith.node.api.ApiServer;
 import org.kith.node.api.Router;
 import org.kith.node.api.RunFiles;
-import org.kith.node.net.TransportConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,52 +37,49 @@ final class StartCommand implements Callable<Integer> {
       throw KithException.badInput("a node is already running for " + home.dir() + " (API port " + c.api().get().port()
           + "); stop it first");
     }
-    NodeServices services = c.openServices(true);
-    NodeNetwork net = null;
+    KithNode node = c.openNode();
     ApiServer api = null;
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean closing = new AtomicBoolean();
     try {
-      PersonalNode node = services.node();
-      node.ensureIndex();
-      ListenConfig cfg = listen != null ? ListenConfig.parse(listen) : ListenConfig.load(node);
-      net = new NodeNetwork(services, TransportConfig.defaults());
-      InetSocketAddress bound = net.listen(cfg);
-      new ListenConfig(cfg.host(), bound.getPort()).save(node);
-      services.attach(net);
-      net.maintainAll();
-      api = new ApiServer(services, new Router(services), RunFiles.newToken(home));
+      node.notes().ensureIndex();
+      ListenConfig cfg = listen != null ? ListenConfig.parse(listen) : ListenConfig.load(node.vault());
+      node.start(cfg);
+      api = new ApiServer(new Router(node), RunFiles.newToken(home));
       InetSocketAddress apiAddr = api.start(apiPort);
-      RunFiles.writeRunInfo(home, new RunFiles.RunInfo(apiAddr.getPort(), net.listenAddress(), ProcessHandle.current().pid()));
+      RunFiles.writeRunInfo(home, new RunFiles.RunInfo(apiAddr.getPort(), node.listenAddress(),
+          ProcessHandle.current().pid()));
       ApiServer apiRef = api;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         if (closing.compareAndSet(false, true)) {
           RunFiles.clear(home);
           apiRef.close();
-          services.close();
+          node.close();
           stopped.countDown();
         }
       }, "kith-shutdown"));
+      String name = node.identity().name();
+      int paired = node.peerBook().paired().size();
       com.google.gson.JsonObject o = new com.google.gson.JsonObject();
       o.addProperty("id", node.id().text());
-      o.addProperty("listen", net.listenAddress());
+      o.addProperty("listen", node.listenAddress());
       o.addProperty("api", "http://127.0.0.1:" + apiAddr.getPort() + "/v1/");
-      o.addProperty("peers", services.peers().paired().size());
+      o.addProperty("peers", paired);
       t.json(o);
-      t.say("Kith node running for " + (node.name().isEmpty() ? "you" : node.name()) + " (" + node.id().text() + ")");
-      t.say("  listening on " + net.listenAddress() + " for paired peers; reachable at "
-          + String.join(", ", net.advertisedAddresses()));
+      t.say("Kith node running for " + (name.isEmpty() ? "you" : name) + " (" + node.id().text() + ")");
+      t.say("  listening on " + node.listenAddress() + " for paired peers; reachable at "
+          + String.join(", ", node.advertised()));
       t.say("  local API on http://127.0.0.1:" + apiAddr.getPort() + "/v1/ (token in " + home.dir().resolve(
           RunFiles.TOKEN_FILE) + ")");
       t.say("  Open the page: " + api.loginUrl() + "  (one-time link; `kith ui` makes another)");
-      t.say("  " + services.peers().paired().size() + " paired peers, " + node.noteCount() + " notes. Ctrl-C to stop.");
+      t.say("  " + paired + " paired peers, " + node.notes().count() + " notes. Ctrl-C to stop.");
       c.out.flush();
     } catch (KithException | IOException | RuntimeException e) {
       if (api != null) {
         api.close();
       }
       RunFiles.clear(home);
-      services.close();
+      node.close();
       if (e instanceof KithException ke) {
         throw ke;
       }

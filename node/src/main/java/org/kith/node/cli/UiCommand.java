@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.kith.node.KithException;
+import org.kith.node.base.KithException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

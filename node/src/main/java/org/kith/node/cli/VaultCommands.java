@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import org.kith.node.Home;
-import org.kith.node.KithException;
-import org.kith.node.PersonalNode;
-import org.kith.node.Vaults;
+import org.kith.node.base.Home;
+import org.kith.node.base.KithException;
+import org.kith.node.app.KithNode;
+import org.kith.node.vault.Vaults;
 import org.kith.storage.Vault;
 import org.kith.storage.VaultException;
 import picocli.CommandLine.Command;
@@ -126,10 +126,10 @@ final class VaultCommands {
       o.addProperty("home", home.dir().toString());
       String pass = c.env.get("KITH_PASSPHRASE");
       if ((pass != null && !pass.isEmpty()) || c.passphraseFile != null) {
-        try (PersonalNode node = c.openNode()) {
+        try (KithNode node = c.openNode()) {
           o.addProperty("id", node.id().text());
-          o.addProperty("notes", node.noteCount());
-          t.say("Restored " + node.noteCount() + " notes of " + node.id().text() + " into " + home.dir());
+          o.addProperty("notes", node.notes().count());
+          t.say("Restored " + node.notes().count() + " notes of " + node.id().text() + " into " + home.dir());
         }
       } else {
         t.say("Restored into " + home.dir() + ". Unlock it with the passphrase it had when backed up.");

@@ -41,7 +41,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   /** Ids of the peer's requests our handler is working on. */
   private final LongObjectMap<Boolean> inFlight = new LongObjectHashMap<>();
   private PeerConnection conn;
-  private TokenBucket bucket;
+  private RateLimiter bucket;
   private boolean helloSeen;
   private Throwable handshakeFailure;
 
@@ -65,7 +65,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private void onHandshake(ChannelHandlerContext ctx, ShsHandler.Completed completed) {
     TransportConfig config = transport.config();
     conn = new PeerConnection(ctx.channel(), completed.remote(), inbound, config.requestTimeout(),
-        config.maxInFlightPerPeer());
+        config.maxInFlightPerPeer(), transport.clock().millis());
     bucket = transport.bucket(conn.remote());
     LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
     Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
@@ -79,7 +79,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       return; // the handshake timeout covers the handshake
     }
     // Fired after every keepaliveInterval of silence from the peer: close once it is idleTimeout, else PING.
-    long silentMillis = System.currentTimeMillis() - conn.lastSeenMillis();
+    long silentMillis = transport.clock().millis() - conn.lastSeenMillis();
     if (silentMillis >= transport.config().idleTimeout().toMillis()) {
       LOG.debug("{} silent for {} ms: closing", conn, silentMillis);
       ctx.channel().close();
@@ -98,7 +98,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     if (conn == null) {
       return; // cannot happen: frames only flow after the handshake
     }
-    conn.touch();
+    conn.touch(transport.clock().millis());
     FrameType type = frame.getHeader().getType();
     long id = frame.getHeader().getRequestId();
     if (!helloSeen) {
@@ -140,7 +140,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       sendError(ch, 0, ErrorCode.MALFORMED, type + " request without a request_id");
       return;
     }
-    if (!bucket.tryTake(System.nanoTime())) {
+    if (!bucket.tryTake(transport.clock().millis())) {
       sendError(ch, id, ErrorCode.RATE_LIMITED, "more than "
           + transport.config().maxRequestsPerSecondPerPeer() + " requests per second");
       return;

@@ -39,7 +39,7 @@ public final class PeerConnection {
   private final LongObjectMap<Pending> pending = new LongObjectHashMap<>();
   private final int maxOpenRequests;
   private long lastRequestId; // event loop only
-  private volatile long lastSeenMillis = System.currentTimeMillis();
+  private volatile long lastSeenMillis;
   private volatile Hello hello;
   /** Set once {@link RequestHandler#onConnected} was called, so that onClosed is called exactly once too. */
   volatile boolean announced;
@@ -62,8 +62,9 @@ public final class PeerConnection {
   }
 
   PeerConnection(Channel channel, PublicId remote, boolean inbound, Duration defaultTimeout,
-      int maxOpenRequests) {
+      int maxOpenRequests, long nowMillis) {
     this.maxOpenRequests = maxOpenRequests;
+    this.lastSeenMillis = nowMillis;
     this.channel = channel;
     this.remote = remote;
     this.remoteAddress = (InetSocketAddress) channel.remoteAddress();
@@ -199,8 +200,8 @@ public final class PeerConnection {
     return pending.size();
   }
 
-  void touch() {
-    lastSeenMillis = System.currentTimeMillis();
+  void touch(long nowMillis) {
+    lastSeenMillis = nowMillis;
   }
 
   void hello(Hello h) {

@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * <p>All callbacks ({@link RequestHandler}, {@link Admission}, future completions) run on the event loop and
  * must not block. Nothing a peer sent (payloads, query text) is logged; connection events log at DEBUG.
  */
-public final class Transport implements AutoCloseable {
+public final class Transport implements PeerRpc, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
   /** {@code Hello.capabilities} this node sends (spec/PROTOCOL.md 6.1). */
   public static final String CAPABILITY_SYNC_HINT = "sync-hint";
@@ -82,6 +82,7 @@ public final class Transport implements AutoCloseable {
   private final NetworkKey networkKey;
   private final RequestHandler handler;
   private final Admission admission;
+  private final java.time.Clock clock;
   private final EventLoopGroup group;
   /** Every connection channel, inbound and outbound, handshaking or not; closed channels leave by themselves. */
   private final ChannelGroup channels;
@@ -89,7 +90,7 @@ public final class Transport implements AutoCloseable {
   private final Map<PublicId, PeerConnection> byPeer = new HashMap<>();
   private final Map<PublicId, Maintained> maintained = new ConcurrentHashMap<>();
   /** Per peer key, across its connections and reconnections (spec section 9). */
-  private final Map<PublicId, TokenBucket> buckets = new ConcurrentHashMap<>();
+  private final Map<PublicId, RateLimiter> buckets = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Channel serverChannel;
 
@@ -116,6 +117,13 @@ public final class Transport implements AutoCloseable {
    */
   public Transport(TransportConfig config, org.kith.protocol.identity.KeyPair identity, NetworkKey networkKey,
       RequestHandler handler, Admission admission) {
+    this(config, identity, networkKey, handler, admission, java.time.Clock.systemUTC());
+  }
+
+  /** As above, with the clock that keepalive, idle and rate limits read. */
+  public Transport(TransportConfig config, org.kith.protocol.identity.KeyPair identity, NetworkKey networkKey,
+      RequestHandler handler, Admission admission, java.time.Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
     this.networkKey = Objects.requireNonNull(networkKey, "networkKey");
     this.handler = Objects.requireNonNull(handler, "handler");
@@ -138,6 +146,11 @@ public final class Transport implements AutoCloseable {
 
   public TransportConfig config() {
     return config;
+  }
+
+  /** The clock keepalive, idle timeouts and rate limits read. */
+  public java.time.Clock clock() {
+    return clock;
   }
 
   /** Starts accepting connections; port 0 picks a free one. Returns the bound address. Once per transport. */
@@ -183,6 +196,7 @@ public final class Transport implements AutoCloseable {
    * Completes at once with the open connection to that peer if there is one. Fails with
    * {@link ConnectFailedException}.
    */
+  @Override
   public CompletableFuture<PeerConnection> connect(InetSocketAddress addr, PublicId expectedServer) {
     Objects.requireNonNull(addr, "addr");
     Objects.requireNonNull(expectedServer, "expectedServer");
@@ -236,12 +250,14 @@ public final class Transport implements AutoCloseable {
   }
 
   /** The open connection to {@code peer}, if any. */
+  @Override
   public synchronized Optional<PeerConnection> connection(PublicId peer) {
     PeerConnection c = byPeer.get(peer);
     return c != null && c.isOpen() ? Optional.of(c) : Optional.empty();
   }
 
   /** The current connection of every connected peer. */
+  @Override
   public synchronized Collection<PeerConnection> connections() {
     return byPeer.values().stream().filter(PeerConnection::isOpen).toList();
   }
@@ -253,6 +269,7 @@ public final class Transport implements AutoCloseable {
    * restarted together do not dial in step. Addresses are tried in turn. An inbound connection from the peer
    * counts as connected. Replaces an earlier call for the same peer.
    */
+  @Override
   public void maintain(PublicId peer, List<InetSocketAddress> addrs) {
     assertOpen();
     if (addrs.isEmpty()) {
@@ -269,6 +286,7 @@ public final class Transport implements AutoCloseable {
   }
 
   /** Stops {@link #maintain}ing {@code peer}. An open connection stays open; close it to drop it. */
+  @Override
   public void forget(PublicId peer) {
     Maintained m = maintained.remove(peer);
     if (m != null) {
@@ -371,13 +389,13 @@ public final class Transport implements AutoCloseable {
   }
 
   /** The request budget of {@code peer}; buckets that refilled completely are dropped, which changes nothing. */
-  TokenBucket bucket(PublicId peer) {
-    long now = System.nanoTime();
+  RateLimiter bucket(PublicId peer) {
+    long now = clock.millis();
     if (buckets.size() > 2 * config.maxConnections()) {
       buckets.entrySet().removeIf(e -> e.getValue().isFull(now));
     }
-    return buckets.computeIfAbsent(peer, k -> new TokenBucket(config.maxRequestsPerSecondPerPeer(),
-        config.maxRequestBurstPerPeer(), now));
+    return buckets.computeIfAbsent(peer, k -> new RateLimiter(config.maxRequestsPerSecondPerPeer(),
+        java.time.Duration.ofSeconds(1), config.maxRequestBurstPerPeer(), now));
   }
 
   RequestHandler handler() {

@@ -22,15 +22,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kith.node.FakeEmbedder;
-import org.kith.node.Home;
-import org.kith.node.NodeServices;
-import org.kith.node.PersonalNode;
+import org.kith.node.base.Home;
+import org.kith.node.app.KithNode;
 import org.kith.node.TestModel;
 
 /** The local API through its real HTTP server: tokens, cookies, the state-change header, Host and Origin checks. */
 class ApiServerTest {
   Path tmp;
-  NodeServices services;
+  KithNode services;
   ApiServer server;
   String token;
   int port;
@@ -41,11 +40,11 @@ class ApiServerTest {
     tmp = Files.createTempDirectory("kith-api");
     Home home = new Home(tmp.resolve("home"));
     char[] pass = "api test passphrase".toCharArray();
-    PersonalNode.init(home, pass, "Alice", d -> new FakeEmbedder('a'), Clock.systemUTC()).close();
-    services = new NodeServices(PersonalNode.open(home, pass, d -> new FakeEmbedder('a'), Clock.systemUTC()),
-        Clock.systemUTC(), true);
+    KithNode.Options o = KithNode.Options.of(d -> new FakeEmbedder('a'));
+    KithNode.init(home, pass, "Alice", o).close();
+    services = KithNode.open(home, pass, o);
     token = RunFiles.newToken(home);
-    server = new ApiServer(services, new Router(services), token);
+    server = new ApiServer(new Router(services), token);
     port = server.start(0).getPort();
   }
 
@@ -107,14 +106,14 @@ class ApiServerTest {
     HttpResponse<String> forged = send("POST", "/v1/notes", body, "Cookie", cookie, "Content-Type", "application/json");
     assertEquals(403, forged.statusCode());
     assertTrue(forged.body().contains("X-Kith-Request"), forged.body());
-    assertEquals(0, services.node().noteCount());
+    assertEquals(0, services.notes().count());
     HttpResponse<String> ok = send("POST", "/v1/notes", body, "Cookie", cookie, "X-Kith-Request", "1");
     assertEquals(200, ok.statusCode(), ok.body());
-    assertEquals(1, services.node().noteCount());
+    assertEquals(1, services.notes().count());
     HttpResponse<String> otherSite = send("POST", "/v1/notes", body, "Cookie", cookie, "X-Kith-Request", "1",
         "Origin", "http://evil.example");
     assertEquals(403, otherSite.statusCode());
-    assertEquals(1, services.node().noteCount());
+    assertEquals(1, services.notes().count());
   }
 
   @Test

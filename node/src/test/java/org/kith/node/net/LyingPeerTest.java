@@ -1,5 +1,7 @@
 package org.kith.node.net;
 
+import org.kith.node.records.Sharing;
+import org.kith.node.query.Asking;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,9 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.kith.node.FakeEmbedder;
 import org.kith.node.MiniCluster;
 import org.kith.node.MiniCluster.Member;
-import org.kith.node.pairing.Peer;
-import org.kith.node.query.QueryService;
-import org.kith.node.share.SharedRecords;
+import org.kith.node.peers.Peer;
 import org.kith.protocol.frame.FrameCodec;
 import org.kith.protocol.frame.FrameException;
 import org.kith.protocol.proto.Answer;
@@ -61,8 +61,8 @@ class LyingPeerTest {
 
   @Test
   void foreignReach1_andTamperedRecords_areDropped_andCounted() throws Exception {
-    SignedRecord carols = carol.services.records().offer(RecordKind.OFFER, "a ladder to lend for the weekend",
-        "friends", SharedRecords.DEFAULT_OFFER_EXPIRY).record.signed();
+    SignedRecord carols = carol.node.sharing().offer(RecordKind.OFFER, "a ladder to lend for the weekend",
+        "friends", Sharing.DEFAULT_OFFER_EXPIRY).record.signed();
     SignedRecord own = offer("a ladder and a drill to lend");
     byte[] body = offer("a ladder to lend, honestly").getBody().toByteArray();
     body[body.length - 1] ^= 1;
@@ -82,12 +82,12 @@ class LyingPeerTest {
     };
     Peer m = new Peer(mallory.id(), "Mallory", "friends", List.of("127.0.0.1:" + mallory.address.getPort()),
         alice.clock.millis(), 0, false, false);
-    alice.services.peers().put(m);
-    alice.network.maintain(m);
-    MiniCluster.await("connection to mallory", () -> alice.network.connectedPeers().contains(mallory.id()));
+    alice.node.peerBook().put(m);
+    alice.node.peers().maintain(m);
+    MiniCluster.await("connection to mallory", () -> alice.node.peers().connectedPeers().contains(mallory.id()));
 
     for (int hops = 1; hops <= 2; hops++) {
-      QueryService.AskResult r = alice.services.queries().ask("ladder to lend", 5, hops, java.time.Duration.ofSeconds(3));
+      Asking.AskResult r = alice.node.queries().ask("ladder to lend", 5, hops, java.time.Duration.ofSeconds(3));
       assertEquals(1, r.answered());
       assertEquals(2, r.rejected(), "hops " + hops);
       assertEquals(1, r.items().stream().filter(i -> !i.local() || !i.author().equals("you")).count());

@@ -1,5 +1,6 @@
 package org.kith.node.pairing;
 
+import org.kith.node.peers.Peer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kith.node.FakeEmbedder;
-import org.kith.node.KithException;
+import org.kith.node.base.KithException;
 import org.kith.node.MiniCluster;
 import org.kith.node.MiniCluster.Member;
 import org.kith.protocol.identity.InviteCode;
@@ -49,115 +50,97 @@ class PairingTest {
     assertNotNull(b);
     assertEquals("Bob", b.petname());
     assertEquals("neighbours", b.circle());
-    MiniCluster.await("connection", () -> {
-      try {
-        return alice.connectedTo(bob) && bob.connectedTo(alice);
-      } catch (KithException e) {
-        throw new AssertionError(e);
-      }
-    });
+    MiniCluster.await("connection", () -> alice.connectedTo(bob) && bob.connectedTo(alice));
   }
 
   @Test
   void secondUse_ofAOneUseInvite_isRefused_andChangesNothing() throws Exception {
     Member carol = cluster.add("Carol");
-    String code = alice.services.invite("friends", Duration.ofHours(1), 1).text();
-    bob.services.pair(code, null, Duration.ofSeconds(10));
-    KithException e = assertThrows(KithException.class, () -> carol.services.pair(code, null, Duration.ofSeconds(10)));
+    String code = alice.node.pairing().invite("friends", Duration.ofHours(1), 1).text();
+    bob.node.pairing().pair(code, null, Duration.ofSeconds(10), true);
+    KithException e = assertThrows(KithException.class, () -> carol.node.pairing().pair(code, null, Duration.ofSeconds(10), true));
     assertEquals(KithException.BAD_INPUT, e.exitCode());
     assertTrue(e.getMessage().contains("refused"), e.getMessage());
     assertNull(alice.peer(carol));
     assertNull(carol.peer(alice));
-    assertEquals(1, alice.services.peers().all().size());
+    assertEquals(1, alice.node.peerBook().all().size());
   }
 
   @Test
   void inviteWithUses2_pairsTwoPeople_thenStops() throws Exception {
     Member carol = cluster.add("Carol");
     Member dave = cluster.add("Dave");
-    String code = alice.services.invite("friends", Duration.ofHours(1), 2).text();
-    bob.services.pair(code, null, Duration.ofSeconds(10));
-    carol.services.pair(code, null, Duration.ofSeconds(10));
-    assertThrows(KithException.class, () -> dave.services.pair(code, null, Duration.ofSeconds(10)));
-    assertEquals(2, alice.services.peers().all().size());
+    String code = alice.node.pairing().invite("friends", Duration.ofHours(1), 2).text();
+    bob.node.pairing().pair(code, null, Duration.ofSeconds(10), true);
+    carol.node.pairing().pair(code, null, Duration.ofSeconds(10), true);
+    assertThrows(KithException.class, () -> dave.node.pairing().pair(code, null, Duration.ofSeconds(10), true));
+    assertEquals(2, alice.node.peerBook().all().size());
   }
 
   @Test
   void expiredInvite_isRefusedByTheInviter_andLocallyWhenTheCodeSaysSo() throws Exception {
-    String code = alice.services.invite("friends", Duration.ofMinutes(5), 1).text();
+    String code = alice.node.pairing().invite("friends", Duration.ofMinutes(5), 1).text();
     alice.clock.advance(Duration.ofMinutes(6));
-    KithException atInviter = assertThrows(KithException.class, () -> bob.services.pair(code, null, Duration.ofSeconds(10)));
+    KithException atInviter = assertThrows(KithException.class, () -> bob.node.pairing().pair(code, null, Duration.ofSeconds(10), true));
     assertEquals(KithException.BAD_INPUT, atInviter.exitCode());
     assertNull(alice.peer(bob));
 
-    String code2 = alice.services.invite("friends", Duration.ofMinutes(5), 1).text();
+    String code2 = alice.node.pairing().invite("friends", Duration.ofMinutes(5), 1).text();
     bob.clock.advance(Duration.ofMinutes(30));
-    KithException local = assertThrows(KithException.class, () -> bob.services.pair(code2, null, Duration.ofSeconds(10)));
+    KithException local = assertThrows(KithException.class, () -> bob.node.pairing().pair(code2, null, Duration.ofSeconds(10), true));
     assertTrue(local.getMessage().contains("expired"), local.getMessage());
     assertNull(alice.peer(bob));
   }
 
   @Test
   void garbledCode_isRefusedBeforeAnyConnection() {
-    KithException e = assertThrows(KithException.class, () -> bob.services.pair("kithinv1notarealcode", null, Duration.ofSeconds(5)));
+    KithException e = assertThrows(KithException.class, () -> bob.node.pairing().pair("kithinv1notarealcode", null, Duration.ofSeconds(5), true));
     assertEquals(KithException.BAD_INPUT, e.exitCode());
-    assertThrows(KithException.class, () -> bob.services.pair("hello", null, Duration.ofSeconds(5)));
+    assertThrows(KithException.class, () -> bob.node.pairing().pair("hello", null, Duration.ofSeconds(5), true));
   }
 
   @Test
   void wrongSecret_isRefused() throws Exception {
-    InviteCode real = alice.services.invite("friends", Duration.ofHours(1), 1);
+    InviteCode real = alice.node.pairing().invite("friends", Duration.ofHours(1), 1);
     byte[] wrong = real.secret();
     wrong[0] ^= 1;
     InviteCode forged = new InviteCode(real.inviter().key(), real.inviteId(), wrong, real.expiresAtSeconds(), real.addresses());
-    KithException e = assertThrows(KithException.class, () -> bob.services.pair(forged.text(), null, Duration.ofSeconds(10)));
+    KithException e = assertThrows(KithException.class, () -> bob.node.pairing().pair(forged.text(), null, Duration.ofSeconds(10), true));
     assertEquals(KithException.BAD_INPUT, e.exitCode());
     assertNull(alice.peer(bob));
     // The real code still works afterwards: a wrong guess does not burn it.
-    assertNotNull(bob.services.pair(real.text(), null, Duration.ofSeconds(10)));
+    assertNotNull(bob.node.pairing().pair(real.text(), null, Duration.ofSeconds(10), true));
   }
 
   @Test
   void blockedKey_cannotFinishTheHandshake() throws Exception {
-    alice.services.block(bob.id().text());
-    String code = alice.services.invite("friends", Duration.ofHours(1), 1).text();
-    KithException e = assertThrows(KithException.class, () -> bob.services.pair(code, null, Duration.ofSeconds(5)));
+    alice.node.peers().block(bob.id().text());
+    String code = alice.node.pairing().invite("friends", Duration.ofHours(1), 1).text();
+    KithException e = assertThrows(KithException.class, () -> bob.node.pairing().pair(code, null, Duration.ofSeconds(5), true));
     assertEquals(KithException.UNREACHABLE, e.exitCode());
-    assertFalse(alice.services.peers().isPaired(bob.id()));
-    assertTrue(alice.services.peers().isBlocked(bob.id()));
+    assertFalse(alice.node.peerBook().isPaired(bob.id()));
+    assertTrue(alice.node.peerBook().isBlocked(bob.id()));
   }
 
   @Test
   void unpair_tellsTheOtherSide() throws Exception {
     cluster.pair(alice, bob, "friends");
-    MiniCluster.await("connection", () -> {
-      try {
-        return bob.connectedTo(alice);
-      } catch (KithException e) {
-        throw new AssertionError(e);
-      }
-    });
-    assertTrue(alice.services.unpair("Bob"));
+    MiniCluster.await("connection", () -> bob.connectedTo(alice));
+    assertTrue(alice.node.peers().unpair("Bob"));
     assertNull(alice.peer(bob));
-    MiniCluster.await("bob forgets alice", () -> {
-      try {
-        return bob.peer(alice) == null;
-      } catch (KithException e) {
-        throw new AssertionError(e);
-      }
-    });
+    MiniCluster.await("bob forgets alice", () -> bob.peer(alice) == null);
   }
 
   @Test
   void blockingAConnectedPeer_dropsTheConnection_andItCannotComeBack() throws Exception {
     cluster.pair(alice, bob, "friends");
     MiniCluster.await("connection", () -> connected(alice, bob) && connected(bob, alice));
-    alice.services.block("Bob");
+    alice.node.peers().block("Bob");
     MiniCluster.await("disconnect", () -> !connected(alice, bob) && !connected(bob, alice));
     // Bob keeps redialling; Alice refuses him during the handshake every time.
     Thread.sleep(1500);
     assertFalse(connected(alice, bob));
-    assertTrue(alice.services.peers().isBlocked(bob.id()));
+    assertTrue(alice.node.peerBook().isBlocked(bob.id()));
   }
 
   @Test
@@ -176,7 +159,7 @@ class PairingTest {
     assertEquals(List.of("127.0.0.1:" + bob.port()), alice.peer(bob).addresses());
     // Bob forgets how to reach Alice, so only Alice can bring the connection back.
     Peer a = bob.peer(alice);
-    bob.services.peers().put(new Peer(a.id(), a.petname(), a.circle(), List.of(), a.pairedAtMillis(),
+    bob.node.peerBook().put(new Peer(a.id(), a.petname(), a.circle(), List.of(), a.pairedAtMillis(),
         a.lastSeenMillis(), false, false));
     alice.stop();
     bob.stop();
@@ -187,14 +170,14 @@ class PairingTest {
 
   @Test
   void addressesOfferedByAnInvitee_areFilteredNotTrusted() {
-    List<String> kept = org.kith.node.NodeNetwork.acceptAddresses(List.of("127.0.0.1:7347", "no-port", "h:0",
+    List<String> kept = org.kith.node.pairing.Pairing.acceptAddresses(List.of("127.0.0.1:7347", "no-port", "h:0",
         "x".repeat(120) + ":1", "bad\nhost:5", "127.0.0.1:7347", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1",
         "10.0.0.5:1"));
     assertEquals(List.of("127.0.0.1:7347", "10.0.0.2:1", "10.0.0.3:1", "10.0.0.4:1"), kept);
     // Only the host the pairing came from is ever dialled, at the ports offered.
-    assertEquals(List.of("192.168.1.5:7347", "192.168.1.5:1"), org.kith.node.NodeNetwork.dialBack(
+    assertEquals(List.of("192.168.1.5:7347", "192.168.1.5:1"), org.kith.node.pairing.Pairing.dialBack(
         new java.net.InetSocketAddress("192.168.1.5", 50000), kept));
-    assertEquals(List.of("[0:0:0:0:0:0:0:1]:7347"), org.kith.node.NodeNetwork.dialBack(
+    assertEquals(List.of("[0:0:0:0:0:0:0:1]:7347"), org.kith.node.pairing.Pairing.dialBack(
         new java.net.InetSocketAddress("::1", 50000), List.of("example.org:7347")));
   }
 
@@ -226,21 +209,19 @@ class PairingTest {
   @Test
   void renameCircleAndFind() throws Exception {
     cluster.pair(alice, bob, "friends");
-    Peer p = alice.services.rename("Bob", "Robert");
+    Peer p = alice.node.peers().rename("Bob", "Robert");
     assertEquals("Robert", p.petname());
-    assertEquals("garden", alice.services.moveToCircle("robert", "garden").circle());
-    assertEquals("garden", alice.services.peers().find(bob.id().text().substring(0, 12)).circle());
-    assertThrows(KithException.class, () -> alice.services.rename("nobody", "x"));
-    assertThrows(KithException.class, () -> alice.services.rename("Robert", "line\nbreak"));
-    List<Peer> all = alice.services.peers().all();
+    assertEquals("garden", alice.node.peers().moveToCircle("robert", "garden").circle());
+    assertEquals("garden", alice.node.peerBook().find(bob.id().text().substring(0, 12)).circle());
+    assertThrows(KithException.class, () -> alice.node.peers().rename("nobody", "x"));
+    assertThrows(KithException.class, () -> alice.node.peers().rename("Robert", "line\nbreak"));
+    List<Peer> all = alice.node.peerBook().all();
     assertEquals(1, all.size());
   }
 
   static boolean connected(Member a, Member b) {
-    try {
-      return a.services != null && a.connectedTo(b);
-    } catch (KithException e) {
-      throw new AssertionError(e);
+    {
+      return a.node != null && a.connectedTo(b);
     }
   }
 }

@@ -1,5 +1,9 @@
 package org.kith.node.query;
 
+import org.kith.node.records.RecordStore;
+import org.kith.node.records.RecordCodec;
+import org.kith.node.records.Held;
+import org.kith.node.records.Sharing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,13 +22,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kith.node.FakeEmbedder;
-import org.kith.node.KithException;
+import org.kith.node.base.KithException;
 import org.kith.node.MiniCluster;
 import org.kith.node.MiniCluster.Member;
 import org.kith.node.api.Router;
 import org.kith.node.net.ErrorFrameException;
 import org.kith.node.notes.Note;
-import org.kith.node.share.SharedRecords;
 import org.kith.protocol.proto.Answer;
 import org.kith.protocol.proto.ErrorCode;
 import org.kith.protocol.proto.Query;
@@ -59,20 +62,16 @@ class CommunityTest {
   }
 
   static boolean connected(Member a, Member b) {
-    try {
-      return a.connectedTo(b) && a.network.connectedPeers().contains(b.id());
-    } catch (KithException e) {
-      throw new AssertionError(e);
-    }
+    return a.connectedTo(b) && a.node.peers().connectedPeers().contains(b.id());
   }
 
-  static SharedRecords.Held share(Member m, String text, String circle, int reach) throws KithException {
-    Note n = m.services.node().addNote(text, List.of());
-    return m.services.records().shareNote(n, circle, reach, SharedRecords.DEFAULT_SHARE_EXPIRY);
+  static Held share(Member m, String text, String circle, int reach) throws KithException {
+    Note n = m.node.notes().add(text, List.of());
+    return m.node.sharing().shareNote(n, circle, reach, Sharing.DEFAULT_SHARE_EXPIRY);
   }
 
   static void sync(Member m) throws Exception {
-    m.network.syncNow().get(10, TimeUnit.SECONDS);
+    m.node.sync().syncNow().get(10, TimeUnit.SECONDS);
   }
 
   @Test
@@ -80,15 +79,15 @@ class CommunityTest {
     Member carol = cluster.add("Carol");
     pair(alice, bob, "neighbours");
     pair(alice, carol, "work");
-    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
-        SharedRecords.DEFAULT_OFFER_EXPIRY);
-    MiniCluster.await("Bob's hint", () -> bob.network.hintsReceived() == 1);
-    alice.services.records().offer(RecordKind.NEED, "a lift on Tuesday", "work", SharedRecords.DEFAULT_OFFER_EXPIRY);
-    MiniCluster.await("Carol's hint", () -> carol.network.hintsReceived() == 1);
+    alice.node.sharing().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
+        Sharing.DEFAULT_OFFER_EXPIRY);
+    MiniCluster.await("Bob's hint", () -> bob.node.sync().hintsReceived() == 1);
+    alice.node.sharing().offer(RecordKind.NEED, "a lift on Tuesday", "work", Sharing.DEFAULT_OFFER_EXPIRY);
+    MiniCluster.await("Carol's hint", () -> carol.node.sync().hintsReceived() == 1);
     // Each was told only of its own circle's record: one hint each, however long we wait.
-    Thread.sleep(2 * org.kith.node.NodeNetwork.HINT_DELAY.toMillis());
-    assertEquals(1, bob.network.hintsReceived());
-    assertEquals(1, carol.network.hintsReceived());
+    Thread.sleep(2 * org.kith.node.sync.SyncService.HINT_DELAY.toMillis());
+    assertEquals(1, bob.node.sync().hintsReceived());
+    assertEquals(1, carol.node.sync().hintsReceived());
   }
 
   @Test
@@ -96,48 +95,48 @@ class CommunityTest {
     pair(alice, bob, "neighbours");
     sync(bob); // the pull on connecting is done: from here only a hint brings the record within the 20 s
     // that await allows, since the periodic sync comes DEFAULT_SYNC_INTERVAL (30 s) after the node started.
-    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
-        SharedRecords.DEFAULT_OFFER_EXPIRY);
+    alice.node.sharing().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
+        Sharing.DEFAULT_OFFER_EXPIRY);
     MiniCluster.await("Bob's node to pull on Alice's hint",
-        () -> bob.services.records().peerRecords(x -> true).size() == 1);
+        () -> bob.node.records().peerRecords(x -> true).size() == 1);
     // Hints in quick succession are paced, never lost.
     for (int i = 0; i < 4; i++) {
-      alice.services.records().offer(RecordKind.NEED, "need number " + i, "neighbours",
-          SharedRecords.DEFAULT_OFFER_EXPIRY);
+      alice.node.sharing().offer(RecordKind.NEED, "need number " + i, "neighbours",
+          Sharing.DEFAULT_OFFER_EXPIRY);
       Thread.sleep(130);
     }
-    MiniCluster.await("every hinted record", () -> bob.services.records().peerRecords(x -> true).size() == 5);
+    MiniCluster.await("every hinted record", () -> bob.node.records().peerRecords(x -> true).size() == 5);
     for (int i = 0; i < 4; i++) {
-      alice.services.records().unshare(alice.services.records().own(false).get(1).record.id().hex());
+      alice.node.sharing().unshare(alice.node.records().own(false).get(1).record.id().hex());
     }
     // A retraction travels the same way.
-    alice.services.records().unshare(alice.services.records().own(false).get(0).record.id().hex());
-    MiniCluster.await("the retraction", () -> bob.services.records().peerRecords(x -> true).isEmpty());
+    alice.node.sharing().unshare(alice.node.records().own(false).get(0).record.id().hex());
+    MiniCluster.await("the retraction", () -> bob.node.records().peerRecords(x -> true).isEmpty());
   }
 
-  static QueryService.AskResult ask(Member m, String q, int hops) throws KithException {
-    return m.services.queries().ask(q, 5, hops, T);
+  static Asking.AskResult ask(Member m, String q, int hops) throws KithException {
+    return m.node.queries().ask(q, 5, hops, T);
   }
 
-  static List<String> ids(QueryService.AskResult r) {
-    return r.items().stream().filter(i -> !i.local() || !i.author().equals("you")).map(QueryService.Item::id).toList();
+  static List<String> ids(Asking.AskResult r) {
+    return r.items().stream().filter(i -> !i.local() || !i.author().equals("you")).map(Asking.Item::id).toList();
   }
 
   @Test
   void sharedNote_isFoundByAPeer_live_andAfterSync() throws Exception {
     pair(alice, bob, "neighbours");
-    SharedRecords.Held h = share(alice, "patch a bicycle puncture with glue and a rubber patch", "neighbours", 1);
-    QueryService.AskResult live = ask(bob, "bicycle puncture patch", 1);
+    Held h = share(alice, "patch a bicycle puncture with glue and a rubber patch", "neighbours", 1);
+    Asking.AskResult live = ask(bob, "bicycle puncture patch", 1);
     assertEquals(1, live.asked());
     assertEquals(1, live.answered());
-    QueryService.Item it = live.items().get(0);
+    Asking.Item it = live.items().get(0);
     assertEquals(h.record.id().hex(), it.id());
     assertEquals("Alice", it.author());
     assertEquals("note", it.kind());
     assertEquals(List.of("Alice"), it.path());
 
     sync(bob);
-    QueryService.AskResult local = ask(bob, "bicycle puncture patch", 0);
+    Asking.AskResult local = ask(bob, "bicycle puncture patch", 0);
     assertEquals(0, local.asked());
     assertEquals(List.of(h.record.id().hex()), ids(local));
   }
@@ -145,9 +144,9 @@ class CommunityTest {
   @Test
   void offersAndNeeds_areSharedAndFound() throws Exception {
     pair(alice, bob, "neighbours");
-    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder and a drill", "neighbours",
-        SharedRecords.DEFAULT_OFFER_EXPIRY);
-    QueryService.AskResult r = ask(bob, "borrow a ladder", 1);
+    alice.node.sharing().offer(RecordKind.OFFER, "I can lend a ladder and a drill", "neighbours",
+        Sharing.DEFAULT_OFFER_EXPIRY);
+    Asking.AskResult r = ask(bob, "borrow a ladder", 1);
     assertEquals("offer", r.items().get(0).kind());
   }
 
@@ -157,17 +156,17 @@ class CommunityTest {
     share(alice, "family recipe for plum dumplings", "family", 1);
     assertTrue(ids(ask(bob, "plum dumplings recipe", 1)).isEmpty());
     sync(bob);
-    assertEquals(0, bob.services.records().peerCount());
+    assertEquals(0, bob.node.records().peerCount());
     assertTrue(ids(ask(bob, "plum dumplings recipe", 0)).isEmpty());
   }
 
   @Test
   void privateNotes_areNeverShared() throws Exception {
-    Note n = alice.services.node().addNote("my bank pin", List.of("private"));
+    Note n = alice.node.notes().add("my bank pin", List.of("private"));
     KithException e = assertThrows(KithException.class,
-        () -> alice.services.records().shareNote(n, "neighbours", 1, SharedRecords.DEFAULT_SHARE_EXPIRY));
+        () -> alice.node.sharing().shareNote(n, "neighbours", 1, Sharing.DEFAULT_SHARE_EXPIRY));
     assertEquals(KithException.BAD_INPUT, e.exitCode());
-    assertEquals(0, alice.services.records().ownCount());
+    assertEquals(0, alice.node.records().ownCount());
   }
 
   @Test
@@ -175,22 +174,22 @@ class CommunityTest {
     Member carol = cluster.add("Carol");
     pair(alice, bob, "neighbours");
     pair(bob, carol, "neighbours");
-    SharedRecords.Held wide = share(alice, "sharpening kitchen knives on a whetstone", "neighbours", 2);
-    SharedRecords.Held narrow = share(alice, "sharpening garden shears with a file", "neighbours", 1);
+    Held wide = share(alice, "sharpening kitchen knives on a whetstone", "neighbours", 2);
+    Held narrow = share(alice, "sharpening garden shears with a file", "neighbours", 1);
 
     assertTrue(ids(ask(carol, "sharpening knives shears", 1)).isEmpty(), "hop 1 never reaches Alice");
-    QueryService.AskResult r = ask(carol, "sharpening knives shears", 2);
+    Asking.AskResult r = ask(carol, "sharpening knives shears", 2);
     List<String> got = ids(r);
     assertTrue(got.contains(wide.record.id().hex()), got.toString());
     assertFalse(got.contains(narrow.record.id().hex()), "reach-1 record relayed");
-    QueryService.Item it = r.items().stream().filter(i -> i.id().equals(wide.record.id().hex())).findFirst().orElseThrow();
+    Asking.Item it = r.items().stream().filter(i -> i.id().equals(wide.record.id().hex())).findFirst().orElseThrow();
     assertEquals("someone Bob knows", it.author());
     assertEquals(List.of("Bob", "someone Bob knows"), it.path());
     assertEquals(0, r.rejected());
 
     // Bob's synced copy answers too (reach 2), and is the same record: deduped.
     sync(bob);
-    QueryService.AskResult again = ask(carol, "sharpening knives shears", 2);
+    Asking.AskResult again = ask(carol, "sharpening knives shears", 2);
     assertEquals(1, ids(again).stream().filter(id -> id.equals(wide.record.id().hex())).count());
     assertFalse(ids(again).contains(narrow.record.id().hex()));
   }
@@ -198,33 +197,33 @@ class CommunityTest {
   @Test
   void aRetraction_propagates() throws Exception {
     pair(alice, bob, "neighbours");
-    SharedRecords.Held h = share(alice, "spare seedlings of tomatoes to give away", "neighbours", 1);
+    Held h = share(alice, "spare seedlings of tomatoes to give away", "neighbours", 1);
     sync(bob);
-    assertEquals(1, bob.services.records().peerRecords(x -> true).size());
-    alice.services.records().unshare(h.record.id().hex());
+    assertEquals(1, bob.node.records().peerRecords(x -> true).size());
+    alice.node.sharing().unshare(h.record.id().hex());
     Query q = Query.newBuilder().setQueryId(ByteString.copyFrom(new byte[16])).setText("tomato seedlings").setHops(1)
         .setK(5).setDeadlineUnixMs(bob.clock.millis() + 5_000).build();
-    assertEquals(0, bob.network.query(alice.id(), q, T).get(5, TimeUnit.SECONDS).getRecordsCount(),
+    assertEquals(0, bob.node.queries().query(alice.id(), q, T).get(5, TimeUnit.SECONDS).getRecordsCount(),
         "a live answer must not carry a retracted record");
     sync(bob);
-    assertEquals(0, bob.services.records().peerRecords(x -> true).size());
+    assertEquals(0, bob.node.records().peerRecords(x -> true).size());
     assertTrue(ids(ask(bob, "tomato seedlings", 0)).isEmpty());
-    assertTrue(alice.services.records().own(false).isEmpty());
+    assertTrue(alice.node.records().own(false).isEmpty());
   }
 
   @Test
   void anExpiredRecord_disappears() throws Exception {
     pair(alice, bob, "neighbours");
-    Note n = alice.services.node().addNote("bread oven free this weekend", List.of());
-    alice.services.records().shareNote(n, "neighbours", 1, Duration.ofHours(1));
+    Note n = alice.node.notes().add("bread oven free this weekend", List.of());
+    alice.node.sharing().shareNote(n, "neighbours", 1, Duration.ofHours(1));
     sync(bob);
     assertEquals(1, ids(ask(bob, "bread oven", 0)).size());
     alice.clock.advance(Duration.ofHours(2));
     bob.clock.advance(Duration.ofHours(2));
     assertTrue(ids(ask(bob, "bread oven", 1)).isEmpty());
-    assertEquals(1, bob.services.records().purgeExpired());
-    assertEquals(1, alice.services.records().purgeExpired());
-    assertEquals(0, bob.services.records().peerCount());
+    assertEquals(1, bob.node.records().purgeExpired());
+    assertEquals(1, alice.node.records().purgeExpired());
+    assertEquals(0, bob.node.records().peerCount());
   }
 
   @Test
@@ -232,20 +231,20 @@ class CommunityTest {
     Member carol = cluster.add("Carol");
     pair(alice, bob, "neighbours");
     share(alice, "the library opens late on thursdays", "neighbours", 1);
-    SyncBatch real = alice.services.records().serve("neighbours", SyncRequest.newBuilder().setMax(10).build());
+    SyncBatch real = alice.node.sync().server().serve("neighbours", SyncRequest.newBuilder().setMax(10).build());
     SignedRecord good = real.getRecords(0);
     byte[] body = good.getBody().toByteArray();
     body[body.length - 1] ^= 1;
     SignedRecord tampered = good.toBuilder().setBody(ByteString.copyFrom(body)).build();
-    SharedRecords.Accepted a = bob.services.records().accept(alice.id(),
-        SyncBatch.newBuilder().addRecords(tampered).setNextCursor(0).build());
+    RecordStore.Accepted a = bob.node.records().accept(alice.id(),
+        RecordCodec.verifyAll(List.of(tampered), bob.clock.millis()), 0);
     assertEquals(1, a.rejected());
-    assertEquals(0, bob.services.records().peerCount());
+    assertEquals(0, bob.node.records().peerCount());
     // A genuine record, but not by the peer that sent it: a sync carries the sender's own records only.
-    SharedRecords.Accepted foreign = bob.services.records().accept(carol.id(),
-        SyncBatch.newBuilder().addRecords(good).setNextCursor(0).build());
+    RecordStore.Accepted foreign = bob.node.records().accept(carol.id(),
+        RecordCodec.verifyAll(List.of(good), bob.clock.millis()), 0);
     assertEquals(1, foreign.rejected());
-    assertEquals(0, bob.services.records().peerCount());
+    assertEquals(0, bob.node.records().peerCount());
   }
 
   @Test
@@ -257,7 +256,7 @@ class CommunityTest {
     carol.stop();
     MiniCluster.await("carol gone", () -> !connected(bob, carol) && !connected(alice, carol));
     long t0 = System.nanoTime();
-    QueryService.AskResult r = ask(alice, "bicycle wheel repair", 1);
+    Asking.AskResult r = ask(alice, "bicycle wheel repair", 1);
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(ms < T.toMillis() + 1000, "took " + ms + " ms");
     assertEquals(2, r.asked());
@@ -272,7 +271,7 @@ class CommunityTest {
     body.addProperty("question", "zzzz qqqq");
     body.addProperty("hops", 1);
     body.addProperty("timeoutMs", 500);
-    KithException e = assertThrows(KithException.class, () -> new Router(alice.services).handle(
+    KithException e = assertThrows(KithException.class, () -> new Router(alice.node).handle(
         new Router.Request("POST", "/v1/ask", Map.of(), body)));
     assertEquals(KithException.UNREACHABLE, e.exitCode());
   }
@@ -280,13 +279,13 @@ class CommunityTest {
   @Test
   void sharedRecords_nameTheNoteTheyCameFrom_forTheOwnerOnly_andAfterARestart() throws Exception {
     pair(alice, bob, "neighbours");
-    SharedRecords.Held h = share(alice, "Tomatoes: plant after the last frost", "neighbours", 1);
-    String noteId = alice.services.node().listNotes().stream()
+    Held h = share(alice, "Tomatoes: plant after the last frost", "neighbours", 1);
+    String noteId = alice.node.notes().list().stream()
         .filter(n -> n.title().startsWith("Tomatoes")).findFirst().orElseThrow().id().hex();
-    alice.services.records().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
-        SharedRecords.DEFAULT_OFFER_EXPIRY);
+    alice.node.sharing().offer(RecordKind.OFFER, "I can lend a ladder", "neighbours",
+        Sharing.DEFAULT_OFFER_EXPIRY);
     for (int round = 0; round < 2; round++) {
-      com.google.gson.JsonArray shared = new Router(alice.services)
+      com.google.gson.JsonArray shared = new Router(alice.node)
           .handle(new Router.Request("GET", "/v1/shared", Map.of(), null)).getAsJsonArray();
       assertEquals(2, shared.size());
       for (var e : shared) {
@@ -303,12 +302,12 @@ class CommunityTest {
     // The signed record itself carries no note id: what Bob receives cannot link back to Alice's vault.
     MiniCluster.await("reconnection", () -> connected(alice, bob) && connected(bob, alice));
     sync(bob);
-    SignedRecord received = bob.services.records().peerRecords(x -> true).stream()
+    SignedRecord received = bob.node.records().peerRecords(x -> true).stream()
         .filter(x -> x.record.id().equals(h.record.id())).findFirst().orElseThrow().record.signed();
     assertFalse(java.util.HexFormat.of().formatHex(received.toByteArray()).contains(noteId));
     // Unsharing forgets the link with the record.
-    alice.services.records().unshare(h.record.id().hex());
-    assertTrue(alice.services.records().sourceNote(h.record.id()).isEmpty());
+    alice.node.sharing().unshare(h.record.id().hex());
+    assertTrue(alice.node.records().sourceNote(h.record.id()).isEmpty());
   }
 
   @Test
@@ -324,9 +323,9 @@ class CommunityTest {
       id[1] = (byte) (i >> 8);
       Query q = Query.newBuilder().setQueryId(ByteString.copyFrom(id)).setText("community fridge " + i).setHops(1)
           .setK(5).setDeadlineUnixMs(bob.clock.millis() + 10_000).build();
-      flood.add(bob.network.query(alice.id(), q, Duration.ofSeconds(10)));
+      flood.add(bob.node.queries().query(alice.id(), q, Duration.ofSeconds(10)));
     }
-    QueryService.AskResult r = ask(carol, "community fridge", 1);
+    Asking.AskResult r = ask(carol, "community fridge", 1);
     assertEquals(1, r.answered(), r.silent().toString());
     assertEquals("Alice", r.items().get(0).author());
     int limited = 0;
@@ -347,10 +346,10 @@ class CommunityTest {
     pair(alice, bob, "neighbours");
     share(alice, "choir practice moved to tuesdays", "neighbours", 1);
     sync(bob);
-    assertEquals(1, bob.services.records().peerCount());
-    bob.services.unpair("Alice");
-    assertEquals(0, bob.services.records().peerCount());
-    assertEquals(0, bob.services.records().cursor(alice.id()));
+    assertEquals(1, bob.node.records().peerCount());
+    bob.node.peers().unpair("Alice");
+    assertEquals(0, bob.node.records().peerCount());
+    assertEquals(0, bob.node.records().cursor(alice.id()));
   }
 
   @Test
@@ -362,9 +361,9 @@ class CommunityTest {
     for (float f : c) {
       t.addCentroid(f);
     }
-    alice.services.records().publishProfile(org.kith.protocol.proto.ProfileContent.newBuilder().addTopics(t).build(),
-        "neighbours", SharedRecords.DEFAULT_OFFER_EXPIRY);
-    QueryService.AskResult r = ask(bob, "who knows about gardening compost", 1);
+    alice.node.sharing().publishProfile(org.kith.protocol.proto.ProfileContent.newBuilder().addTopics(t).build(),
+        "neighbours", Sharing.DEFAULT_OFFER_EXPIRY);
+    Asking.AskResult r = ask(bob, "who knows about gardening compost", 1);
     assertEquals("profile", r.items().get(0).kind());
     assertEquals("Alice", r.items().get(0).author());
     assertTrue(r.items().get(0).snippet().contains("gardening tomatoes compost"));
@@ -376,10 +375,10 @@ class CommunityTest {
     share(alice, "family barbecue on sunday", "family", 1);
     share(alice, "street party on saturday", "neighbours", 1);
     sync(bob);
-    assertEquals(1, bob.services.records().peerCount());
-    alice.services.moveToCircle("Bob", "family");
+    assertEquals(1, bob.node.records().peerCount());
+    alice.node.peers().moveToCircle("Bob", "family");
     sync(bob);
-    assertEquals(2, bob.services.records().peerCount());
+    assertEquals(2, bob.node.records().peerCount());
   }
 
   @Test
@@ -388,8 +387,8 @@ class CommunityTest {
     share(alice, "repair cafe every first saturday", "neighbours", 1);
     Query q = Query.newBuilder().setQueryId(ByteString.copyFrom(new byte[16])).setText("repair cafe").setHops(1)
         .setK(5).setDeadlineUnixMs(bob.clock.millis() + 5_000).build();
-    Answer first = bob.network.query(alice.id(), q, T).get(5, TimeUnit.SECONDS);
-    Answer second = bob.network.query(alice.id(), q, T).get(5, TimeUnit.SECONDS);
+    Answer first = bob.node.queries().query(alice.id(), q, T).get(5, TimeUnit.SECONDS);
+    Answer second = bob.node.queries().query(alice.id(), q, T).get(5, TimeUnit.SECONDS);
     assertEquals(1, first.getRecordsCount());
     assertEquals(0, second.getRecordsCount());
   }

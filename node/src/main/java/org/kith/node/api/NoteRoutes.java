@@ -1,0 +1,104 @@
+package org.kith.node.api;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.kith.node.app.KithNode;
+import org.kith.node.base.KithException;
+import org.kith.node.api.Router.Route;
+import org.kith.node.notes.Importer;
+import org.kith.node.notes.Note;
+import org.kith.node.notes.NoteStore;
+
+/** Notes and searching your own vault: {@code /v1/notes…} and {@code /v1/search}. */
+final class NoteRoutes {
+  public static final int MAX_IMPORT_PATHS = 1000;
+
+  private NoteRoutes() {}
+
+  static List<Route> routes(KithNode node) {
+    return List.of(
+        new Route("GET", "/v1/notes", c -> list(node, c.query("tag"))),
+        new Route("POST", "/v1/notes", c -> add(node, c.body())),
+        new Route("POST", "/v1/notes/import", c -> importPaths(node, c.body())),
+        new Route("POST", "/v1/notes/upload", c -> upload(node, c.body())),
+        new Route("GET", "/v1/notes/{id}", c -> Json.note(node.notes().show(c.param(0)), true)),
+        new Route("DELETE", "/v1/notes/{id}", c -> remove(node, c.param(0))),
+        new Route("GET", "/v1/search", c -> search(node, c.query("q"), c.query("k"))));
+  }
+
+  static JsonArray list(KithNode node, String tag) throws KithException {
+    String want = tag == null || tag.isBlank() ? null : tag.strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
+    JsonArray a = new JsonArray();
+    for (Note n : node.notes().list()) {
+      if (want == null || n.tags().contains(want)) {
+        a.add(Json.note(n, false));
+      }
+    }
+    return a;
+  }
+
+  static JsonObject add(KithNode node, JsonObject body) throws KithException {
+    String text = Json.str(body, "text", null);
+    if (text == null || text.isBlank()) {
+      throw KithException.badInput("the note is empty; nothing was added");
+    }
+    return Json.note(node.notes().add(text, Json.strings(body, "tags")), false);
+  }
+
+  static JsonObject remove(KithNode node, String id) throws KithException {
+    JsonObject o = Json.note(node.notes().remove(id), false);
+    o.addProperty("removed", true);
+    return o;
+  }
+
+  static JsonObject importPaths(KithNode node, JsonObject body) throws KithException {
+    if (!body.has("paths")) {
+      throw KithException.badInput("give {\"paths\": [\"FILE or FOLDER\", ...]}");
+    }
+    List<String> given = Json.strings(body, "paths");
+    if (given.size() > MAX_IMPORT_PATHS) {
+      throw KithException.badInput("at most " + MAX_IMPORT_PATHS + " paths at once");
+    }
+    List<Path> paths = new ArrayList<>();
+    for (String p : given) {
+      try {
+        paths.add(Path.of(p));
+      } catch (java.nio.file.InvalidPathException e) {
+        throw KithException.badInput("not a path: " + p);
+      }
+    }
+    return Json.importResult(node.notes().importPaths(paths, Importer.Progress.NONE));
+  }
+
+  /** The page's file picker and drop zone: files sent as text. */
+  static JsonObject upload(KithNode node, JsonObject body) throws KithException {
+    if (!body.has("files")) {
+      throw KithException.badInput("give {\"files\": [{\"name\": ..., \"text\": ...}]}");
+    }
+    List<Importer.Upload> files = new ArrayList<>();
+    for (JsonObject f : Json.objects(body, "files")) {
+      files.add(new Importer.Upload(Json.str(f, "name", ""), Json.str(f, "text", "")));
+    }
+    return Json.importResult(node.notes().importUploads(files));
+  }
+
+  static JsonArray search(KithNode node, String text, String kText) throws KithException {
+    int k;
+    try {
+      k = Integer.parseInt(kText == null ? "5" : kText);
+    } catch (NumberFormatException e) {
+      throw KithException.badInput("k must be a number: " + kText);
+    }
+    JsonArray a = new JsonArray();
+    for (NoteStore.Scored h : node.search().search(text, k)) {
+      JsonObject o = Json.note(h.note(), false);
+      o.addProperty("score", Math.round(h.score() * 10000) / 10000.0);
+      a.add(o);
+    }
+    return a;
+  }
+}

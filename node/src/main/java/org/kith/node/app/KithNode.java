@@ -1,0 +1,336 @@
+package org.kith.node.app;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.kith.node.base.Home;
+import org.kith.node.base.KithException;
+import org.kith.node.identity.Identity;
+import org.kith.node.model.EmbedderSource;
+import org.kith.node.model.Model;
+import org.kith.node.net.Dispatcher;
+import org.kith.node.net.Transport;
+import org.kith.node.net.TransportConfig;
+import org.kith.node.notes.NoteStore;
+import org.kith.node.pairing.Pairing;
+import org.kith.node.peers.InviteBook;
+import org.kith.node.peers.ListenConfig;
+import org.kith.node.peers.PeerBook;
+import org.kith.node.peers.PeerService;
+import org.kith.node.profile.Profiles;
+import org.kith.node.query.QueryService;
+import org.kith.node.records.RecordStore;
+import org.kith.node.records.Sharing;
+import org.kith.node.search.NoteSearch;
+import org.kith.node.search.RecordRanker;
+import org.kith.node.sync.SyncService;
+import org.kith.node.vault.Vaults;
+import org.kith.protocol.handshake.NetworkKey;
+import org.kith.protocol.identity.PublicId;
+import org.kith.storage.Vault;
+
+/**
+ * The one composition root: opens the vault and builds every feature around it, wires them to the
+ * transport through the {@link Dispatcher}, and owns the node's executors and scheduler. {@code kith start},
+ * a command that opens the vault for itself, the demo, the test cluster and the benchmarks all build a node
+ * here. A node opened by a command has a transport that does not listen (it can still dial, to pair);
+ * {@link #start} makes it listen, keep peers connected and sync.
+ */
+public final class KithNode implements AutoCloseable {
+  /** Tasks queued for the node's worker (vault writes for the network) before new ones are refused. */
+  public static final int MAX_QUEUED_TASKS = 256;
+  /** Threads answering queries; apart from the worker so pairing and sync never wait behind a query. */
+  public static final int QUERY_THREADS = 2;
+  /** Threads verifying synced records; a pull has at most one batch being verified, so the queue is bounded. */
+  public static final int VERIFY_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+  /**
+   * What a node is built with: its clock, how the model loads, the transport's limits and timers, and whether
+   * {@link #start} starts syncing by itself (benchmarks that time their own pulls turn it off).
+   */
+  public record Options(Clock clock, EmbedderSource embedders, TransportConfig transport, boolean autoSync) {
+    public static Options of(EmbedderSource embedders) {
+      return new Options(Clock.systemUTC(), embedders, TransportConfig.defaults(), true);
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(c, embedders, transport, autoSync);
+    }
+
+    public Options withTransport(TransportConfig t) {
+      return new Options(clock, embedders, t, autoSync);
+    }
+
+    public Options withoutAutoSync() {
+      return new Options(clock, embedders, transport, false);
+    }
+  }
+
+  private final Home home;
+  private final Vault vault;
+  private final Clock clock;
+  private final Identity identity;
+  private final Model model;
+  private final NoteStore notes;
+  private final NoteSearch search;
+  private final PeerBook peerBook;
+  private final InviteBook invites;
+  private final RecordStore records;
+  private final Sharing sharing;
+  private final RecordRanker ranker;
+  private final PeerService peers;
+  private final Pairing pairing;
+  private final SyncService sync;
+  private final QueryService queries;
+  private final Profiles profiles;
+  private final Transport transport;
+  private final ExecutorService worker;
+  private final ExecutorService queryWorker;
+  private final ExecutorService verifier;
+  private final ScheduledExecutorService scheduler;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile ListenConfig listening;
+  private final boolean autoSync;
+
+  /** Creates the home, the vault and a new identity, and opens the node. Refuses if a vault is already there. */
+  public static KithNode init(Home home, char[] passphrase, String name, Options options) throws KithException {
+    if (Vault.exists(home.vaultDir())) {
+      throw KithException.badInput(
+          "a Kith vault already exists at " + home.vaultDir() + "; nothing was changed (use --home for another)");
+    }
+    if (passphrase.length < 8) {
+      throw KithException.badInput("the passphrase is too short: use at least 8 characters");
+    }
+    try {
+      Files.createDirectories(home.dir());
+    } catch (IOException e) {
+      throw KithException.badInput("cannot create the home folder " + home.dir() + ": " + e.getMessage());
+    }
+    Vault vault = Vaults.create(home.vaultDir(), passphrase);
+    try {
+      Identity.create(vault, name).close();
+      return new KithNode(home, vault, options);
+    } catch (KithException | RuntimeException e) {
+      vault.close();
+      throw e;
+    }
+  }
+
+  /** Opens the vault of {@code home} and builds the node; nothing listens until {@link #start}. */
+  public static KithNode open(Home home, char[] passphrase, Options options) throws KithException {
+    Vault vault = Vaults.open(home.vaultDir(), passphrase);
+    try {
+      return new KithNode(home, vault, options);
+    } catch (KithException | RuntimeException e) {
+      vault.close();
+      throw e;
+    }
+  }
+
+  private KithNode(Home home, Vault vault, Options o) throws KithException {
+    this.home = home;
+    this.vault = vault;
+    this.clock = o.clock();
+    this.autoSync = o.autoSync();
+    this.identity = Identity.load(vault);
+    this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(MAX_QUEUED_TASKS), daemon("kith-node"));
+    this.queryWorker = new ThreadPoolExecutor(QUERY_THREADS, QUERY_THREADS, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(MAX_QUEUED_TASKS), daemon("kith-query"));
+    this.verifier = new ThreadPoolExecutor(VERIFY_THREADS, VERIFY_THREADS, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(), daemon("kith-verify"));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("kith-timer"));
+
+    this.model = new Model(home.cacheDir(), o.embedders());
+    this.notes = new NoteStore(vault, model, clock);
+    this.search = new NoteSearch(notes, model);
+    this.peerBook = new PeerBook(vault);
+    this.invites = new InviteBook(vault, clock);
+    this.records = new RecordStore(vault, clock);
+    this.sharing = new Sharing(records, identity, clock);
+    this.ranker = new RecordRanker(model, records, clock);
+    this.profiles = new Profiles(notes, model, vault, sharing);
+
+    Dispatcher dispatcher = new Dispatcher(null);
+    this.transport = new Transport(o.transport(), identity.keyPair(), NetworkKey.KITH_V1, dispatcher, dispatcher,
+        clock);
+    this.peers = new PeerService(peerBook, records, transport, clock, worker);
+    dispatcher.relations(peers);
+    this.pairing = new Pairing(identity, peerBook, invites, peers, transport, clock, worker, this::advertised);
+    this.sync = new SyncService(records, ranker, peers, transport, clock, worker, verifier, scheduler);
+    this.queries = new QueryService(identity, model, search, records, ranker, peers, transport, clock, queryWorker,
+        this::running);
+    peers.register(dispatcher);
+    pairing.register(dispatcher);
+    sync.register(dispatcher);
+    queries.register(dispatcher);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Listens for peers, remembers where (so an invite made while stopped carries the port), keeps every paired
+   * peer connected and starts the periodic sync. Returns the bound address (port 0 picks one).
+   */
+  public InetSocketAddress start(ListenConfig cfg) throws KithException {
+    InetSocketAddress bound;
+    try {
+      bound = transport.listen(cfg.host(), cfg.port());
+    } catch (IOException e) {
+      String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
+          : e.getMessage();
+      throw KithException.badInput("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + why
+          + " (is another node using that port? pick another with --listen HOST:PORT)");
+    }
+    ListenConfig actual = new ListenConfig(cfg.host(), bound.getPort());
+    actual.save(vault);
+    listening = actual;
+    peers.maintainAll();
+    if (autoSync) {
+      sync.start();
+    }
+    return bound;
+  }
+
+  /** True once {@link #start} ran: the node listens and keeps its peers connected. */
+  public boolean running() {
+    return listening != null;
+  }
+
+  /** "host:port" where peers reach this node, "0.0.0.0" for all interfaces; null when not listening. */
+  public String listenAddress() {
+    InetSocketAddress a = transport.listenAddress().orElse(null);
+    if (a == null) {
+      return null;
+    }
+    String host = a.getAddress() != null && a.getAddress().isAnyLocalAddress() ? "0.0.0.0" : a.getHostString();
+    return host + ":" + a.getPort();
+  }
+
+  /** Addresses to put in invites, most reachable first: where this node listens, or where it last listened. */
+  public List<String> advertised() {
+    ListenConfig c = listening;
+    if (c != null) {
+      return c.advertised();
+    }
+    try {
+      return ListenConfig.load(vault).advertised();
+    } catch (KithException e) {
+      return List.of();
+    }
+  }
+
+  public Home home() {
+    return home;
+  }
+
+  public Vault vault() {
+    return vault;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public PublicId id() {
+    return identity.id();
+  }
+
+  public Identity identity() {
+    return identity;
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public NoteStore notes() {
+    return notes;
+  }
+
+  public NoteSearch search() {
+    return search;
+  }
+
+  public RecordStore records() {
+    return records;
+  }
+
+  public Sharing sharing() {
+    return sharing;
+  }
+
+  public RecordRanker ranker() {
+    return ranker;
+  }
+
+  public PeerBook peerBook() {
+    return peerBook;
+  }
+
+  public InviteBook invites() {
+    return invites;
+  }
+
+  public PeerService peers() {
+    return peers;
+  }
+
+  public Pairing pairing() {
+    return pairing;
+  }
+
+  public SyncService sync() {
+    return sync;
+  }
+
+  public QueryService queries() {
+    return queries;
+  }
+
+  public Profiles profiles() {
+    return profiles;
+  }
+
+  /** The transport, for tests and benchmarks that look at connections. */
+  public Transport transport() {
+    return transport;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    sync.close();
+    scheduler.shutdownNow();
+    transport.close();
+    queryWorker.shutdown();
+    verifier.shutdown();
+    worker.shutdown();
+    try {
+      worker.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    model.close();
+    identity.close();
+    vault.close();
+  }
+}

@@ -1,0 +1,381 @@
+package org.kith.node.notes;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.kith.node.base.KithException;
+import org.kith.node.model.Hit;
+import org.kith.node.model.Model;
+import org.kith.node.model.VectorIndex;
+import org.kith.node.notes.NoteCodec.MalformedValueException;
+import org.kith.node.notes.NoteCodec.StoredVector;
+import org.kith.node.notes.Passages.Passage;
+import org.kith.node.vault.VaultSchema;
+import org.kith.node.vault.Vaults;
+import org.kith.storage.Batch;
+import org.kith.storage.Store;
+import org.kith.storage.Vault;
+import org.kith.storage.VaultException;
+
+/**
+ * The notes store and its in-memory vector index. The journey "note in" lives here: embed, then write note
+ * and vector in one synced batch, then index. Imports replace what an earlier import of the same file stored.
+ */
+public final class NoteStore {
+  /** Most results one search returns. */
+  public static final int MAX_K = 100;
+
+  /** A note and its cosine similarity to a query. */
+  public record Scored(Note note, float score) {}
+
+  /** What an import did. */
+  public record ImportResult(int files, int unchanged, int updated, int notesAdded, int notesRemoved,
+      List<String> skipped) {}
+
+  /** Notes added and removed when one source was replaced. */
+  record Replaced(int added, int removed) {}
+
+  private final Vault vault;
+  private final Model model;
+  private final Clock clock;
+  private VectorIndex index;
+
+  public NoteStore(Vault vault, Model model, Clock clock) {
+    this.vault = vault;
+    this.model = model;
+    this.clock = clock;
+  }
+
+  public Note add(String text, List<String> tags) throws KithException {
+    return add(List.of(new Passage(null, text, tags)), null).get(0);
+  }
+
+  /** Embeds and stores passages in one atomic, synced batch; returns the notes created. */
+  synchronized List<Note> add(List<Passage> passages, String sourcePrefix) throws KithException {
+    List<Note> notes = new ArrayList<>(passages.size());
+    long now = clock.millis();
+    for (int i = 0; i < passages.size(); i++) {
+      Passage p = passages.get(i);
+      String text = p.text() == null ? "" : p.text().strip();
+      if (text.isEmpty()) {
+        throw KithException.badInput("a note needs some text");
+      }
+      if (text.length() > Note.MAX_TEXT_CHARS) {
+        throw KithException.badInput(
+            "a note is limited to " + Note.MAX_TEXT_CHARS + " characters; this one has " + text.length()
+                + ": split it, or import it as a file (long files are split into passages)");
+      }
+      notes.add(new Note(NoteId.of(Vault.randomId()), p.title(), text, normaliseTags(p.tags()), now,
+          sourcePrefix == null ? null : sourcePrefix + "#" + (i + 1)));
+    }
+    write(notes, List.of(), null, null);
+    return notes;
+  }
+
+  public static List<String> normaliseTags(List<String> tags) throws KithException {
+    List<String> out = new ArrayList<>();
+    for (String t : tags == null ? List.<String>of() : tags) {
+      if (t == null) {
+        throw KithException.badInput("a tag is empty (null)");
+      }
+      String s = t.strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
+      if (s.isEmpty()) {
+        continue;
+      }
+      if (s.length() > Note.MAX_TAG_CHARS) {
+        throw KithException.badInput("a tag is limited to " + Note.MAX_TAG_CHARS + " characters: " + s);
+      }
+      if (!out.contains(s)) {
+        out.add(s);
+      }
+    }
+    if (out.size() > Note.MAX_TAGS) {
+      throw KithException.badInput("a note can have at most " + Note.MAX_TAGS + " tags");
+    }
+    return out;
+  }
+
+  /** Every note, oldest first. */
+  public List<Note> list() throws KithException {
+    List<Note> notes = new ArrayList<>();
+    try {
+      vault.forEach(Store.NOTES, (k, v) -> notes.add(decode(k, v)));
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    } catch (UncheckedKith e) {
+      throw e.cause;
+    }
+    notes.sort(Comparator.comparingLong(Note::createdAtMillis).thenComparing(Note::id));
+    return notes;
+  }
+
+  public Note show(String idOrPrefix) throws KithException {
+    NoteId id = resolve(idOrPrefix);
+    byte[] v = get(id.bytes());
+    if (v == null) {
+      throw KithException.badInput("no note " + idOrPrefix);
+    }
+    return decodeChecked(id.bytes(), v);
+  }
+
+  public synchronized Note remove(String idOrPrefix) throws KithException {
+    Note n = show(idOrPrefix);
+    try (Batch batch = vault.batch()) {
+      batch.delete(Store.NOTES, n.id().bytes());
+      batch.delete(Store.VECTORS, n.id().bytes());
+      batch.commit();
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    }
+    if (index != null) {
+      index.remove(n.id().bytes());
+    }
+    return n;
+  }
+
+  /** Finds a note by its full id or a unique prefix of at least 4 hex digits. */
+  public NoteId resolve(String idOrPrefix) throws KithException {
+    String p = idOrPrefix == null ? "" : idOrPrefix.strip().toLowerCase(Locale.ROOT);
+    if (p.length() < 4 || !p.chars().allMatch(c -> Character.digit(c, 16) >= 0) || p.length() > 32) {
+      throw KithException.badInput("a note id is 4 to 32 hex digits (as `kith note list` shows): " + idOrPrefix);
+    }
+    if (p.length() == 32) {
+      return NoteId.parseHex(p);
+    }
+    List<NoteId> matches = new ArrayList<>();
+    try {
+      vault.forEachKey(Store.NOTES, k -> {
+        if (HexFormat.of().formatHex(k).startsWith(p)) {
+          matches.add(NoteId.of(k));
+        }
+      });
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    }
+    if (matches.isEmpty()) {
+      throw KithException.badInput("no note with id " + idOrPrefix + " (see `kith note list`)");
+    }
+    if (matches.size() > 1) {
+      throw KithException.badInput("note id " + idOrPrefix + " is ambiguous: " + matches.size()
+          + " notes start with it; give more digits");
+    }
+    return matches.get(0);
+  }
+
+  public int count() throws KithException {
+    int[] n = {0};
+    try {
+      vault.forEachKey(Store.NOTES, k -> n[0]++);
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    }
+    return n[0];
+  }
+
+  /** The {@code k} notes nearest to a query vector made by this node's model. */
+  public List<Scored> nearest(float[] query, int k) throws KithException {
+    ensureIndex();
+    List<Scored> hits = new ArrayList<>();
+    for (Hit h : index().topK(query, k)) {
+      byte[] v = get(h.id());
+      if (v != null) {
+        hits.add(new Scored(decodeChecked(h.id(), v), h.score()));
+      }
+    }
+    return hits;
+  }
+
+  private synchronized VectorIndex index() {
+    return index;
+  }
+
+  // ---- import
+
+  public ImportResult importPaths(List<Path> paths, Importer.Progress progress) throws KithException {
+    return new Importer(this).run(paths, progress);
+  }
+
+  public ImportResult importUploads(List<Importer.Upload> files) throws KithException {
+    return new Importer(this).upload(files);
+  }
+
+  byte[] sourceKey(Path file) {
+    return VaultSchema.sourceFile(vault, file.toAbsolutePath().normalize().toString());
+  }
+
+  /** Keyed by a keyed hash of "upload:" and the file name, so re-uploading the same file adds nothing. */
+  byte[] uploadKey(String name) {
+    return VaultSchema.sourceUpload(vault, name);
+  }
+
+  /**
+   * Imports one source's passages, replacing what an earlier import of the same source stored; null when the
+   * content is unchanged.
+   */
+  synchronized Replaced replaceSource(byte[] key, String contentHash, List<Passage> passages, String label)
+      throws KithException {
+    byte[] old = get(Store.SOURCES, key);
+    List<NoteId> oldNotes = new ArrayList<>();
+    if (old != null) {
+      JsonObject o = JsonParser.parseString(new String(old, StandardCharsets.UTF_8)).getAsJsonObject();
+      if (o.get("hash").getAsString().equals(contentHash)) {
+        return null;
+      }
+      o.getAsJsonArray("notes").forEach(e -> oldNotes.add(NoteId.parseHex(e.getAsString())));
+    }
+    List<Note> notes = new ArrayList<>();
+    long now = clock.millis();
+    for (int i = 0; i < passages.size(); i++) {
+      Passage p = passages.get(i);
+      notes.add(new Note(NoteId.of(Vault.randomId()), p.title(), p.text(), normaliseTags(p.tags()), now,
+          label + "#" + (i + 1)));
+    }
+    JsonObject src = new JsonObject();
+    src.addProperty("v", 1);
+    src.addProperty("hash", contentHash);
+    JsonArray ids = new JsonArray();
+    notes.forEach(n -> ids.add(n.id().hex()));
+    src.add("notes", ids);
+    write(notes, oldNotes, key, src.toString().getBytes(StandardCharsets.UTF_8));
+    return new Replaced(notes.size(), oldNotes.size());
+  }
+
+  /** Embeds {@code notes}, then deletes {@code gone} and writes the notes (and a source entry) in one batch. */
+  private void write(List<Note> notes, List<NoteId> gone, byte[] sourceKey, byte[] sourceValue)
+      throws KithException {
+    List<float[]> vectors = model.embed(notes.stream().map(Note::text).toList());
+    ensureIndex();
+    byte[] hash = model.weightsHash();
+    try (Batch batch = vault.batch()) {
+      for (NoteId id : gone) {
+        batch.delete(Store.NOTES, id.bytes());
+        batch.delete(Store.VECTORS, id.bytes());
+      }
+      for (int i = 0; i < notes.size(); i++) {
+        batch.put(Store.NOTES, notes.get(i).id().bytes(), NoteCodec.encodeNote(notes.get(i)));
+        batch.put(Store.VECTORS, notes.get(i).id().bytes(), NoteCodec.encodeVector(hash, vectors.get(i)));
+      }
+      if (sourceKey != null) {
+        batch.put(Store.SOURCES, sourceKey, sourceValue);
+      }
+      batch.commit();
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    }
+    for (NoteId id : gone) {
+      index.remove(id.bytes());
+    }
+    for (int i = 0; i < notes.size(); i++) {
+      index.put(notes.get(i).id().bytes(), vectors.get(i));
+    }
+  }
+
+  // ---- index
+
+  /**
+   * Loads every stored vector into memory. Vectors from another model (a different weights hash) and notes
+   * without a vector are embedded again with the current model and written back: a re-index. Returns how
+   * many notes were embedded again.
+   */
+  public synchronized int ensureIndex() throws KithException {
+    if (index != null) {
+      return 0;
+    }
+    int dims = model.dimensions();
+    byte[] hash = model.weightsHash();
+    VectorIndex idx = new VectorIndex(dims);
+    Set<NoteId> indexed = new HashSet<>();
+    try {
+      vault.forEach(Store.VECTORS, (k, v) -> {
+        StoredVector sv;
+        try {
+          sv = NoteCodec.decodeVector(v);
+        } catch (MalformedValueException ex) {
+          return;
+        }
+        if (Arrays.equals(sv.weightsSha256(), hash) && sv.vector().length == dims) {
+          idx.put(k, sv.vector());
+          indexed.add(NoteId.of(k));
+        }
+      });
+      List<byte[]> missingIds = new ArrayList<>();
+      vault.forEachKey(Store.NOTES, k -> {
+        if (!indexed.contains(NoteId.of(k))) {
+          missingIds.add(k);
+        }
+      });
+      List<Note> missing = new ArrayList<>();
+      for (byte[] k : missingIds) {
+        byte[] v = vault.get(Store.NOTES, k);
+        if (v != null) {
+          missing.add(decodeChecked(k, v));
+        }
+      }
+      if (!missing.isEmpty()) {
+        List<float[]> vs = model.embed(missing.stream().map(Note::text).toList());
+        try (Batch batch = vault.batch()) {
+          for (int i = 0; i < missing.size(); i++) {
+            batch.put(Store.VECTORS, missing.get(i).id().bytes(), NoteCodec.encodeVector(hash, vs.get(i)));
+            idx.put(missing.get(i).id().bytes(), vs.get(i));
+          }
+          batch.commit();
+        }
+      }
+      vault.put(Store.META, VaultSchema.MODEL_KEY, (model.embedder().modelId().name() + "\n"
+          + model.embedder().modelId().weightsSha256()).getBytes(StandardCharsets.UTF_8));
+      index = idx;
+      return missing.size();
+    } catch (VaultException ex) {
+      throw Vaults.translate(ex);
+    }
+  }
+
+  private Note decode(byte[] key, byte[] value) {
+    try {
+      return decodeChecked(key, value);
+    } catch (KithException e) {
+      throw new UncheckedKith(e);
+    }
+  }
+
+  private static Note decodeChecked(byte[] key, byte[] value) throws KithException {
+    try {
+      return NoteCodec.decodeNote(NoteId.of(key), value);
+    } catch (MalformedValueException e) {
+      throw KithException.badInput(e.getMessage() + "; the vault may be from a newer Kith");
+    }
+  }
+
+  private byte[] get(byte[] noteKey) throws KithException {
+    return get(Store.NOTES, noteKey);
+  }
+
+  private byte[] get(Store s, byte[] key) throws KithException {
+    try {
+      return vault.get(s, key);
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    }
+  }
+
+  /** Carries a KithException out of a vault visitor lambda. */
+  private static final class UncheckedKith extends RuntimeException {
+    final KithException cause;
+
+    UncheckedKith(KithException cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.cause = cause;
+    }
+  }
+}

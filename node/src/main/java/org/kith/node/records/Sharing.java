@@ -1,0 +1,139 @@
+package org.kith.node.records;
+
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import org.kith.node.base.KithException;
+import org.kith.node.identity.Signer;
+import org.kith.node.notes.Note;
+import org.kith.protocol.Limits;
+import org.kith.protocol.proto.NeedContent;
+import org.kith.protocol.proto.NoteContent;
+import org.kith.protocol.proto.OfferContent;
+import org.kith.protocol.proto.ProfileContent;
+import org.kith.protocol.proto.Record;
+import org.kith.protocol.proto.RecordKind;
+import org.kith.protocol.proto.Retract;
+import org.kith.protocol.proto.SignedRecord;
+import org.kith.protocol.record.RecordException;
+import org.kith.protocol.record.RecordVerifier;
+import org.kith.protocol.record.VerifiedRecord;
+
+/**
+ * The journey "share": what a person chooses to share becomes a signed record with an audience (a circle),
+ * a reach and an expiry, stored among our own records, from which peers in that circle pull it.
+ */
+public final class Sharing {
+  public static final Duration DEFAULT_SHARE_EXPIRY = Duration.ofDays(180);
+  public static final Duration DEFAULT_OFFER_EXPIRY = Duration.ofDays(30);
+  /** Notes with this tag are never shared. */
+  public static final String PRIVATE_TAG = "private";
+  /** Bytes of an offer's or need's text. */
+  public static final int MAX_OFFER_BYTES = 2048;
+
+  private final RecordStore store;
+  private final Signer signer;
+  private final Clock clock;
+
+  public Sharing(RecordStore store, Signer signer, Clock clock) {
+    this.store = store;
+    this.signer = signer;
+    this.clock = clock;
+  }
+
+  /** Shares a note with a circle. Notes tagged {@value #PRIVATE_TAG} are refused. */
+  public Held shareNote(Note note, String circle, int reach, Duration expiry) throws KithException {
+    if (note.tags().contains(PRIVATE_TAG)) {
+      throw KithException.badInput("this note is tagged '" + PRIVATE_TAG + "' and is never shared; remove the tag"
+          + " first if you really mean to share it (nothing was shared)");
+    }
+    NoteContent c = NoteContent.newBuilder().setTitle(cut(note.title(), 256)).setText(note.text())
+        .addAllTags(note.tags().stream().filter(t -> t.getBytes(StandardCharsets.UTF_8).length <= 32).limit(16).toList())
+        .build();
+    if (c.getSerializedSize() > Limits.MAX_CONTENT_BYTES) {
+      throw KithException.badInput("this note is too long to share (" + c.getSerializedSize() + " bytes, at most "
+          + Limits.MAX_CONTENT_BYTES + "); split it into shorter notes (nothing was shared)");
+    }
+    return signAndStore(RecordKind.NOTE, c.toByteString(), circle, reach, expiry, null, note.id().hex());
+  }
+
+  public Held offer(RecordKind kind, String text, String circle, Duration expiry) throws KithException {
+    String t = text == null ? "" : text.strip();
+    if (t.isEmpty()) {
+      throw KithException.badInput("say what you " + (kind == RecordKind.OFFER ? "offer" : "need") + "; nothing was shared");
+    }
+    if (t.getBytes(StandardCharsets.UTF_8).length > MAX_OFFER_BYTES) {
+      throw KithException.badInput("an offer or need is limited to " + MAX_OFFER_BYTES
+          + " bytes; shorten it (nothing was shared)");
+    }
+    ByteString content = kind == RecordKind.OFFER ? OfferContent.newBuilder().setText(t).build().toByteString()
+        : NeedContent.newBuilder().setText(t).build().toByteString();
+    return signAndStore(kind, content, circle, 1, expiry, null, null);
+  }
+
+  public Held publishProfile(ProfileContent profile, String circle, Duration expiry) throws KithException {
+    return signAndStore(RecordKind.PROFILE, profile.toByteString(), circle, 1, expiry, null, null);
+  }
+
+  /** Retracts one of our records: signs a RETRACT for its audience and deletes the record, in one batch. */
+  public Held unshare(String idOrPrefix) throws KithException {
+    synchronized (store) {
+      Held target = store.findOwn(idOrPrefix);
+      if (target.record.kind() == RecordKind.RETRACT) {
+        throw KithException.badInput("that record is itself a retraction; nothing was changed");
+      }
+      Record r = target.record.record();
+      Duration expiry = Duration.ofMillis(Math.max(1, r.getExpiresAtMs() - clock.millis()));
+      Retract content = Retract.newBuilder().setRecordId(target.record.id().toByteString()).build();
+      return signAndStore(RecordKind.RETRACT, content.toByteString(), r.getAudience(), r.getReach(), expiry, target,
+          null);
+    }
+  }
+
+  private Held signAndStore(RecordKind kind, ByteString content, String circle, int reach, Duration expiry,
+      Held replaces, String fromNote) throws KithException {
+    String audience = circle == null ? "" : circle.strip();
+    int audienceBytes = audience.getBytes(StandardCharsets.UTF_8).length;
+    if (audienceBytes == 0 || audienceBytes > Limits.MAX_AUDIENCE_BYTES) {
+      throw KithException.badInput("name the circle to share with (--with CIRCLE, 1 to " + Limits.MAX_AUDIENCE_BYTES
+          + " bytes); nothing was shared");
+    }
+    if (reach < 1 || reach > Limits.MAX_HOPS) {
+      throw KithException.badInput("--reach is 1 (your circle only) or 2 (friends of friends too): " + reach);
+    }
+    if (expiry.isNegative() || expiry.isZero() || expiry.toMillis() > Limits.MAX_RECORD_LIFETIME_MS) {
+      throw KithException.badInput("--expires must be more than 0 and at most 366d: " + expiry);
+    }
+    // The store's lock keeps seqs in order between taking the next one and storing the record.
+    synchronized (store) {
+      long now = clock.millis();
+      Record record = Record.newBuilder()
+          .setAuthor(ByteString.copyFrom(signer.id().key()))
+          .setSeq(store.nextSeq())
+          .setCreatedAtMs(now)
+          .setExpiresAtMs(now + expiry.toMillis())
+          .setKind(kind)
+          .setReach(reach)
+          .setAudience(audience)
+          .setContent(content)
+          .build();
+      SignedRecord signed = signer.sign(record);
+      VerifiedRecord v;
+      try {
+        v = RecordVerifier.verify(signed, now);
+      } catch (RecordException e) {
+        throw new IllegalStateException("a record we just signed does not verify: " + e.reason(), e);
+      }
+      return store.addOwn(v, replaces, fromNote);
+    }
+  }
+
+  private static String cut(String s, int maxBytes) {
+    String t = s == null ? "" : s;
+    while (t.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      t = t.substring(0, t.length() - 1);
+    }
+    return t;
+  }
+}

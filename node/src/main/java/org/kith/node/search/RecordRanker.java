@@ -1,0 +1,123 @@
+package org.kith.node.search;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kith.node.base.KithException;
+import org.kith.node.model.Model;
+import org.kith.node.records.Held;
+import org.kith.node.records.RecordStore;
+import org.kith.node.records.RecordText;
+import org.kith.protocol.proto.ProfileContent;
+import org.kith.protocol.proto.RecordKind;
+import org.kith.protocol.record.RecordId;
+
+/**
+ * Ranks records for a query vector with this node's own model: text records by cosine similarity, profiles
+ * by their best-matching topic centroid. A peer never supplies a vector we rank by.
+ */
+public final class RecordRanker {
+  /** Vectors of records seen in answers, kept so asking twice does not embed the same record twice. */
+  public static final int MAX_CACHED_VECTORS = 10_000;
+
+  /** A scored record. */
+  public record Scored(Held held, float score) {}
+
+  private final Model model;
+  private final RecordStore store;
+  private final Clock clock;
+  private final Map<RecordId, float[]> vectorCache = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<RecordId, float[]> eldest) {
+      return size() > MAX_CACHED_VECTORS;
+    }
+  };
+
+  public RecordRanker(Model model, RecordStore store, Clock clock) {
+    this.model = model;
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** The best {@code k} of {@code candidates}; expired and retracted ones are dropped. */
+  public List<Scored> rank(List<Held> candidates, float[] query, int k) throws KithException {
+    ensureVectors(candidates);
+    long now = clock.millis();
+    List<Scored> out = new ArrayList<>();
+    for (Held h : candidates) {
+      if (h.record.isExpired(now) || store.isRetracted(h.record)) {
+        continue;
+      }
+      float s;
+      if (h.record.kind() == RecordKind.PROFILE) {
+        if (h.centroids().isEmpty()) {
+          continue;
+        }
+        s = Float.NEGATIVE_INFINITY;
+        for (float[] c : h.centroids()) {
+          s = Math.max(s, dot(c, query));
+        }
+      } else if (h.vector() != null) {
+        s = dot(h.vector(), query);
+      } else {
+        continue;
+      }
+      out.add(new Scored(h, s));
+    }
+    out.sort(Comparator.comparingDouble((Scored s) -> -s.score()));
+    return out.size() > k ? List.copyOf(out.subList(0, k)) : out;
+  }
+
+  /** Embeds (once) the text of every candidate that has none yet. */
+  public void ensureVectors(List<Held> candidates) throws KithException {
+    List<Held> todo = new ArrayList<>();
+    synchronized (vectorCache) {
+      for (Held h : candidates) {
+        if (h.record.kind() == RecordKind.PROFILE) {
+          if (h.centroids() == null) {
+            List<float[]> cs = new ArrayList<>();
+            for (ProfileContent.Topic t : h.record.content(ProfileContent.class).getTopicsList()) {
+              float[] c = new float[t.getCentroidCount()];
+              for (int i = 0; i < c.length; i++) {
+                c[i] = t.getCentroid(i);
+              }
+              cs.add(c);
+            }
+            h.centroids(cs);
+          }
+        } else if (h.vector() == null && h.record.kind() != RecordKind.RETRACT) {
+          float[] cached = vectorCache.get(h.record.id());
+          if (cached != null) {
+            h.vector(cached);
+          } else {
+            todo.add(h);
+          }
+        }
+      }
+    }
+    if (todo.isEmpty()) {
+      return;
+    }
+    List<float[]> vs = model.embed(todo.stream().map(h -> RecordText.text(h.record)).toList());
+    synchronized (vectorCache) {
+      for (int i = 0; i < todo.size(); i++) {
+        todo.get(i).vector(vs.get(i));
+        vectorCache.put(todo.get(i).record.id(), vs.get(i));
+      }
+    }
+  }
+
+  static float dot(float[] a, float[] b) {
+    if (a.length != b.length) {
+      return Float.NEGATIVE_INFINITY;
+    }
+    float s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+}

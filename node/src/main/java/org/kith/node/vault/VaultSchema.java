@@ -1,0 +1,47 @@
+package org.kith.node.vault;
+
+import java.nio.charset.StandardCharsets;
+import org.kith.storage.Store;
+import org.kith.storage.Vault;
+
+/**
+ * Every fixed key and lookup-key name the node uses in the vault (spec/VAULT.md section "Stores"), in one
+ * place, so two features can never pick the same one. Values are encoded by the feature that owns them
+ * (notes, records, peers, invites); their layouts are in spec/VAULT.md.
+ */
+public final class VaultSchema {
+  private VaultSchema() {}
+
+  /** {@link Store#IDENTITY}: {@code 0x01 || secret key (64) || name (UTF-8)}. */
+  public static final byte[] SELF_KEY = {0x01};
+  /** {@link Store#META}: the model's name and weights hash that the stored vectors were made with. */
+  public static final byte[] MODEL_KEY = {0x01};
+  /** {@link Store#META}: where this node listens, {@code host:port}. */
+  public static final byte[] LISTEN_KEY = {0x02};
+  /** {@link Store#META}: the last record seq signed, so a seq is never reused. */
+  public static final byte[] SEQ_KEY = {0x03};
+
+  /** {@link Store#META}, looked up by keyed hash: the note one of our NOTE records was shared from. */
+  public static byte[] noteOf(Vault vault, String recordIdHex) {
+    return lookup(vault, Store.META, "note-of/" + recordIdHex);
+  }
+
+  /** {@link Store#META}, looked up by keyed hash: our sync cursor with a peer. */
+  public static byte[] syncCursor(Vault vault, String peerKeyHex) {
+    return lookup(vault, Store.META, "sync-cursor/" + peerKeyHex);
+  }
+
+  /** {@link Store#SOURCES}, looked up by keyed hash: an imported file by absolute path. */
+  public static byte[] sourceFile(Vault vault, String absolutePath) {
+    return lookup(vault, Store.SOURCES, absolutePath);
+  }
+
+  /** {@link Store#SOURCES}, looked up by keyed hash: an uploaded file by name. */
+  public static byte[] sourceUpload(Vault vault, String name) {
+    return lookup(vault, Store.SOURCES, "upload:" + name);
+  }
+
+  private static byte[] lookup(Vault vault, Store s, String name) {
+    return vault.lookupKey(s, name.getBytes(StandardCharsets.UTF_8));
+  }
+}
