@@ -100,8 +100,12 @@ public final class MiniCluster implements AutoCloseable {
     return invitee.node.pairing().pair(code, null, Duration.ofSeconds(10), true);
   }
 
+  /** A safety net for a test that would otherwise hang, not a timing assertion: generous for a busy machine. */
+  public static final Duration AWAIT_LIMIT = Duration.ofSeconds(90);
+
+  /** Waits until {@code condition} holds (polling), failing only after {@link #AWAIT_LIMIT}. */
   public static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
     while (System.nanoTime() < deadline) {
       if (condition.getAsBoolean()) {
         return;

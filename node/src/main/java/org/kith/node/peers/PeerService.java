@@ -30,6 +30,7 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
   private final PeerRpc rpc;
   private final Clock clock;
   private final Executor worker;
+  private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
 
   public PeerService(PeerBook book, RecordStore records, PeerRpc rpc, Clock clock, Executor worker) {
     this.book = book;
@@ -68,7 +69,16 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
 
   @Override
   public boolean blocked(PublicId key) {
-    return book.isBlocked(key);
+    boolean b = book.isBlocked(key);
+    if (b) {
+      refused.incrementAndGet();
+    }
+    return b;
+  }
+
+  /** Handshakes refused to a blocked key since this node started (tests await it rather than sleep). */
+  public long handshakesRefused() {
+    return refused.get();
   }
 
   @Override

@@ -43,6 +43,7 @@ class ApiServerTest {
     KithNode.Options o = KithNode.Options.of(d -> new FakeEmbedder('a'));
     KithNode.init(home, pass, "Alice", o).close();
     services = KithNode.open(home, pass, o);
+    services.start(new org.kith.node.peers.ListenConfig("127.0.0.1", 0));
     token = RunFiles.newToken(home);
     server = new ApiServer(new Router(services), token);
     port = server.start(0).getPort();

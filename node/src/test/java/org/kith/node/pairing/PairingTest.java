@@ -138,7 +138,8 @@ class PairingTest {
     alice.node.peers().block("Bob");
     MiniCluster.await("disconnect", () -> !connected(alice, bob) && !connected(bob, alice));
     // Bob keeps redialling; Alice refuses him during the handshake every time.
-    Thread.sleep(1500);
+    long refused = alice.node.peers().handshakesRefused();
+    MiniCluster.await("two more refused redials", () -> alice.node.peers().handshakesRefused() >= refused + 2);
     assertFalse(connected(alice, bob));
     assertTrue(alice.node.peerBook().isBlocked(bob.id()));
   }
