@@ -1,7 +1,7 @@
 package org.kith.protocol.handshake;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 
 /**
  * A long-term Ed25519 key pair as the handshake needs it: the 32-byte public key, libsodium's 64-byte secret

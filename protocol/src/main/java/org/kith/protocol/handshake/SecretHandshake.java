@@ -8,8 +8,8 @@ import static org.kith.protocol.handshake.HandshakeException.Reason.PEER_CLOSED;
 import static org.kith.protocol.handshake.HandshakeException.Reason.SERVER_KEY_MISMATCH;
 
 import java.util.function.Predicate;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.handshake.HandshakeException.Reason;
+import org.kith.sodium.Sodium;
 
 /**
  * Secret Handshake v1 (Tarr, "Designing a Secret Handshake", 2015), byte-compatible with the reference

@@ -1,7 +1,7 @@
 package org.kith.protocol.handshake;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 
 /**
  * What a completed handshake yields: the peer's long-term public key and the keys and starting nonces for the

@@ -4,7 +4,7 @@ import com.goterl.lazysodium.interfaces.Sign;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 
 /**
  * An Ed25519 key pair. The 64-byte libsodium secret key (seed || public key) never leaves this object except

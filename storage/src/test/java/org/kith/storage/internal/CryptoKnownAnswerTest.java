@@ -8,6 +8,7 @@ import com.sun.jna.NativeLong;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.kith.sodium.Sodium;
 
 /** Known answers for every primitive the vault uses, each with its source. */
 class CryptoKnownAnswerTest {
