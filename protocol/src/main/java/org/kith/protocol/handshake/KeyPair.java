@@ -1,5 +1,6 @@
 package org.kith.protocol.handshake;
 
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kith.sodium.Sodium;
 
@@ -88,6 +89,6 @@ public final class KeyPair implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "KeyPair[public=" + Hex.encode(publicKey, 4) + "...]";
+    return "KeyPair[public=" + HexFormat.of().formatHex(publicKey, 0, 4) + "...]";
   }
 }

@@ -1,5 +1,6 @@
 package org.kith.protocol.handshake;
 
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kith.sodium.Sodium;
 
@@ -70,6 +71,6 @@ public final class Session implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Session[remote=" + Hex.encode(remotePublicKey, 4) + "...]";
+    return "Session[remote=" + HexFormat.of().formatHex(remotePublicKey, 0, 4) + "...]";
   }
 }

@@ -2,10 +2,9 @@ package org.kith.protocol.handshake;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.kith.protocol.handshake.TestVectors.hex;
-import static org.kith.protocol.handshake.TestVectors.unhex;
 
 import com.google.gson.JsonObject;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,32 +12,33 @@ import org.junit.jupiter.api.Test;
  * (protocol/src/test/js/shs.js vectors), so these are not our code checked against itself.
  */
 class SecretHandshakeVectorsTest {
+  private static final HexFormat HEX = HexFormat.of();
   @Test
   void handshake_fixedKeys_matchesReferenceTranscriptAndSessions() throws Exception {
     JsonObject v = TestVectors.load("handshake.json");
-    NetworkKey networkKey = NetworkKey.of(unhex(v.get("networkKey").getAsString()));
+    NetworkKey networkKey = NetworkKey.of(HEX.parseHex(v.get("networkKey").getAsString()));
     assertEquals(NetworkKey.KITH_V1, networkKey);
-    KeyPair clientKeys = KeyPair.fromSeed(unhex(v.get("clientSeed").getAsString()));
-    KeyPair serverKeys = KeyPair.fromSeed(unhex(v.get("serverSeed").getAsString()));
-    assertEquals(v.get("clientPublicKey").getAsString(), hex(clientKeys.publicKey()));
-    assertEquals(v.get("serverPublicKey").getAsString(), hex(serverKeys.publicKey()));
+    KeyPair clientKeys = KeyPair.fromSeed(HEX.parseHex(v.get("clientSeed").getAsString()));
+    KeyPair serverKeys = KeyPair.fromSeed(HEX.parseHex(v.get("serverSeed").getAsString()));
+    assertEquals(v.get("clientPublicKey").getAsString(), HEX.formatHex(clientKeys.publicKey()));
+    assertEquals(v.get("serverPublicKey").getAsString(), HEX.formatHex(serverKeys.publicKey()));
 
     SecretHandshake client = SecretHandshake.client(networkKey, clientKeys, serverKeys.publicKey(),
-        unhex(v.get("clientEphemeralSeed").getAsString()));
+        HEX.parseHex(v.get("clientEphemeralSeed").getAsString()));
     SecretHandshake server = SecretHandshake.server(networkKey, serverKeys, key -> true,
-        unhex(v.get("serverEphemeralSeed").getAsString()));
+        HEX.parseHex(v.get("serverEphemeralSeed").getAsString()));
 
     byte[] m1 = client.nextMessage();
-    assertEquals(v.get("message1").getAsString(), hex(m1));
+    assertEquals(v.get("message1").getAsString(), HEX.formatHex(m1));
     server.receive(m1);
     byte[] m2 = server.nextMessage();
-    assertEquals(v.get("message2").getAsString(), hex(m2));
+    assertEquals(v.get("message2").getAsString(), HEX.formatHex(m2));
     client.receive(m2);
     byte[] m3 = client.nextMessage();
-    assertEquals(v.get("message3").getAsString(), hex(m3));
+    assertEquals(v.get("message3").getAsString(), HEX.formatHex(m3));
     server.receive(m3);
     byte[] m4 = server.nextMessage();
-    assertEquals(v.get("message4").getAsString(), hex(m4));
+    assertEquals(v.get("message4").getAsString(), HEX.formatHex(m4));
     client.receive(m4);
 
     assertSession(v.getAsJsonObject("client"), client.session(), serverKeys.publicKey());
@@ -46,16 +46,16 @@ class SecretHandshakeVectorsTest {
   }
 
   private static void assertSession(JsonObject expected, Session s, byte[] remote) {
-    assertEquals(expected.get("encryptKey").getAsString(), hex(s.encryptKey()));
-    assertEquals(expected.get("encryptNonce").getAsString(), hex(s.encryptNonce()));
-    assertEquals(expected.get("decryptKey").getAsString(), hex(s.decryptKey()));
-    assertEquals(expected.get("decryptNonce").getAsString(), hex(s.decryptNonce()));
+    assertEquals(expected.get("encryptKey").getAsString(), HEX.formatHex(s.encryptKey()));
+    assertEquals(expected.get("encryptNonce").getAsString(), HEX.formatHex(s.encryptNonce()));
+    assertEquals(expected.get("decryptKey").getAsString(), HEX.formatHex(s.decryptKey()));
+    assertEquals(expected.get("decryptNonce").getAsString(), HEX.formatHex(s.decryptNonce()));
     assertArrayEquals(remote, s.remotePublicKey());
   }
 
   @Test
   void kithNetworkKey_isSha256OfItsName() {
     assertEquals("f1698310bfd0eb4647405233a787ad0f7bf264e85461041e5eb658bd57fc1e9c",
-        hex(NetworkKey.KITH_V1.bytes()));
+        HEX.formatHex(NetworkKey.KITH_V1.bytes()));
   }
 }
