@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.kith.protocol.identity.KeyPair;
 import org.kith.sodium.Sodium;
 
 class CurveKeysTest {

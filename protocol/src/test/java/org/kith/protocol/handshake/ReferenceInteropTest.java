@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.kith.protocol.boxstream.BoxStreamDecoder;
 import org.kith.protocol.boxstream.BoxStreamEncoder;
 import org.kith.protocol.handshake.HandshakeException.Reason;
+import org.kith.protocol.identity.KeyPair;
 
 /**
  * Our handshake and box-stream against the npm reference (secret-handshake 1.1.21, pull-box-stream 1.0.13)

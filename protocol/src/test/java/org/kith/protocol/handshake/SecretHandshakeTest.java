@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kith.protocol.handshake.HandshakeException.Reason;
+import org.kith.protocol.identity.KeyPair;
 import org.kith.sodium.Sodium;
 
 class SecretHandshakeTest {
@@ -175,13 +176,6 @@ class SecretHandshakeTest {
     SecretHandshake s = SecretHandshake.server(NetworkKey.KITH_V1, SERVER, k -> true);
     HandshakeException e = assertThrows(HandshakeException.class, () -> s.receive(hello));
     assertEquals(Reason.MALFORMED_MESSAGE, e.reason());
-  }
-
-  @Test
-  void keyPair_mismatchedHalves_rejected() {
-    byte[] sk = new byte[64];
-    assertThrows(IllegalArgumentException.class, () -> KeyPair.of(CLIENT.publicKey(), sk));
-    assertThrows(IllegalArgumentException.class, () -> KeyPair.of(new byte[31], sk));
   }
 
   static byte[] filled(int b) {
