@@ -1,6 +1,6 @@
 package org.kith.storage;
 
-import org.kith.storage.internal.Hex;
+import java.util.HexFormat;
 
 /**
  * A stored value failed authentication: its bytes were changed, truncated or moved from another record. Names
@@ -15,7 +15,7 @@ public final class IntegrityException extends VaultException {
         "vault record damaged: store "
             + store.cfName()
             + ", record "
-            + Hex.encode(recordKey)
+            + HexFormat.of().formatHex(recordKey)
             + ": "
             + why
             + "; restore from a backup");

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +22,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.kith.storage.internal.BackupArchive;
 import org.kith.storage.internal.DiskIo;
-import org.kith.storage.internal.Hex;
 import org.kith.storage.internal.KdfParams;
 import org.kith.storage.internal.KeyFile;
 import org.kith.storage.internal.RocksErrors;
@@ -492,7 +492,7 @@ public final class Vault implements AutoCloseable {
       throw new VaultException(file + " already exists: nothing was written; choose a new file name");
     }
     Path parent = file.toAbsolutePath().getParent();
-    String tag = Hex.encode(VaultCrypto.random(6));
+    String tag = HexFormat.of().formatHex(VaultCrypto.random(6));
     Path checkpointDir = dir.resolve("backup-" + tag);
     Path partial = parent.resolve(file.getFileName() + ".partial-" + tag);
     try (Checkpoint cp = Checkpoint.create(db)) {
@@ -545,7 +545,8 @@ public final class Vault implements AutoCloseable {
       throw new VaultException("cannot inspect " + newDir + ": " + e.getMessage(), e);
     }
     Path target = newDir.toAbsolutePath();
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".restore-" + Hex.encode(VaultCrypto.random(6)));
+    Path tmp = target.resolveSibling(
+        "." + target.getFileName() + ".restore-" + HexFormat.of().formatHex(VaultCrypto.random(6)));
     boolean done = false;
     try {
       Files.createDirectories(target.getParent());

@@ -10,12 +10,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kith.storage.internal.Hex;
 
 /**
  * A child JVM adds notes (single puts and note+vector batches) and prints each key once the call returned; the
@@ -93,7 +93,7 @@ class CrashDurabilityTest {
         for (String line : lines) {
           String[] f = line.split(" ");
           if (f.length == 4 && f[0].equals("ACK") && f[3].equals(".") && f[1].length() == 32) {
-            acked.add(new Ack(Hex.decode(f[1]), Long.parseLong(f[2]), run));
+            acked.add(new Ack(HexFormat.of().parseHex(f[1]), Long.parseLong(f[2]), run));
           }
         }
       }

@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.kith.storage.internal.Hex;
+import java.util.HexFormat;
 
 /**
  * The contents of the frozen v1 vault under src/test/resources/frozen/v1/. {@link #main} wrote that file once, with
@@ -13,14 +13,14 @@ import org.kith.storage.internal.Hex;
 public final class FrozenVaultV1 {
   static final String RESOURCE = "/frozen/v1/vault-v1.kithbak";
   static final char[] PASSPHRASE = "kith frozen v1 passphrase".toCharArray();
-  static final byte[] NOTE_1_ID = Hex.decode("00112233445566778899aabbccddeeff");
+  static final byte[] NOTE_1_ID = HexFormat.of().parseHex("00112233445566778899aabbccddeeff");
   static final byte[] NOTE_1 = "Frozen note one: the seed library opens on Sundays.".getBytes(UTF_8);
-  static final byte[] NOTE_2_ID = Hex.decode("0f0e0d0c0b0a09080706050403020100");
+  static final byte[] NOTE_2_ID = HexFormat.of().parseHex("0f0e0d0c0b0a09080706050403020100");
   static final byte[] NOTE_2 = new byte[0];
   static final byte[] SOURCE_NAME = "notes/garden.md".getBytes(UTF_8);
   static final byte[] SOURCE_VALUE = "imported 2026-11-26, 2 passages".getBytes(UTF_8);
-  static final byte[] RECORD_ID = Hex.decode("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
-  static final byte[] DELETED_ID = Hex.decode("deaddeaddeaddeaddeaddeaddeaddead");
+  static final byte[] RECORD_ID = HexFormat.of().parseHex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+  static final byte[] DELETED_ID = HexFormat.of().parseHex("deaddeaddeaddeaddeaddeaddeaddead");
 
   private FrozenVaultV1() {}
 

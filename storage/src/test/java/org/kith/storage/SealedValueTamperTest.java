@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kith.storage.internal.Hex;
 import org.kith.storage.internal.VaultCrypto;
 import org.rocksdb.RocksDBException;
 
@@ -36,7 +36,7 @@ class SealedValueTamperTest {
     assertEquals(s, e.store(), what);
     assertArrayEquals(key, e.recordKey(), what);
     assertTrue(e.getMessage().contains("store " + s.cfName()), e.getMessage());
-    assertTrue(e.getMessage().contains("record " + Hex.encode(key)), e.getMessage());
+    assertTrue(e.getMessage().contains("record " + HexFormat.of().formatHex(key)), e.getMessage());
     assertTrue(e.getMessage().contains("restore from a backup"), e.getMessage());
   }
 

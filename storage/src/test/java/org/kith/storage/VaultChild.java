@@ -5,7 +5,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.kith.storage.internal.Hex;
+import java.util.HexFormat;
 
 /**
  * A child JVM for tests that need a second process. Modes:
@@ -70,7 +70,8 @@ public final class VaultChild {
               }
             }
             // One write per line so a kill cannot leave half a line that looks complete.
-            byte[] line = ("ACK " + Hex.encode(id) + " " + n + " .\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] line =
+                ("ACK " + HexFormat.of().formatHex(id) + " " + n + " .\n").getBytes(StandardCharsets.US_ASCII);
             out.write(line, 0, line.length);
             out.flush();
           }

@@ -11,13 +11,13 @@ import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kith.storage.internal.Hex;
 import org.rocksdb.FlushOptions;
 
 class VaultFailureModesTest {
@@ -42,7 +42,7 @@ class VaultFailureModesTest {
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
         FileTime t = Files.getLastModifiedTime(p);
-        String content = Files.isRegularFile(p) ? Hex.encode(Files.readAllBytes(p)) : "dir";
+        String content = Files.isRegularFile(p) ? HexFormat.of().formatHex(Files.readAllBytes(p)) : "dir";
         m.put(dir.relativize(p).toString(), t.toString() + " " + content);
       }
     }

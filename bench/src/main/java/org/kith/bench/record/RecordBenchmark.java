@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.kith.bench.Benchmark;
 import org.kith.bench.Report;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.NoteContent;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.RecordKind;
@@ -13,6 +12,7 @@ import org.kith.protocol.proto.SignedRecord;
 import org.kith.protocol.record.RecordException;
 import org.kith.protocol.record.RecordSigner;
 import org.kith.protocol.record.RecordVerifier;
+import org.kith.sodium.Sodium;
 
 /**
  * Record signing and verifying against raw libsodium {@code crypto_sign_detached} /

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Random;
 import org.kith.bench.Benchmark;
 import org.kith.bench.Report;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.boxstream.BoxStreamDecoder;
 import org.kith.protocol.boxstream.BoxStreamEncoder;
 import org.kith.protocol.boxstream.BoxStreamException;
+import org.kith.sodium.Sodium;
 
 /**
  * Box-stream encrypt+decrypt of 4 KiB bodies, against raw libsodium crypto_secretbox_easy/open_easy calls on

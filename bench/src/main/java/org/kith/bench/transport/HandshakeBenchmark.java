@@ -3,9 +3,9 @@ package org.kith.bench.transport;
 import org.kith.bench.Benchmark;
 import org.kith.bench.Report;
 import org.kith.protocol.handshake.HandshakeException;
-import org.kith.protocol.handshake.KeyPair;
 import org.kith.protocol.handshake.NetworkKey;
 import org.kith.protocol.handshake.SecretHandshake;
+import org.kith.protocol.identity.KeyPair;
 
 /**
  * Secret Handshakes per second, client and server state machines in memory on one thread, against the

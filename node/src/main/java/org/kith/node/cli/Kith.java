@@ -70,7 +70,12 @@ public final class Kith implements Runnable {
     Clock clock = Clock.systemUTC();
 
     Home resolveHome() {
-      return Home.resolve(home, env);
+      Home h = Home.resolve(home, env);
+      // Native libraries (libsodium) are unpacked once into the Kith cache, never a new /tmp folder per run.
+      if (System.getProperty(org.kith.sodium.Sodium.CACHE_DIR_PROPERTY) == null) {
+        System.setProperty(org.kith.sodium.Sodium.CACHE_DIR_PROPERTY, h.cacheDir().toString());
+      }
+      return h;
     }
 
     Terminal terminal() {

@@ -33,9 +33,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kith.protocol.handshake.KeyPair;
 import org.kith.protocol.handshake.NetworkKey;
 import org.kith.protocol.handshake.SecretHandshake;
+import org.kith.protocol.identity.KeyPair;
 import org.kith.protocol.identity.PublicId;
 import org.kith.protocol.proto.FrameType;
 import org.slf4j.Logger;
@@ -115,7 +115,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
    * Starts the event loop; nothing listens until {@link #listen}. {@code identity} is copied; the caller
    * keeps ownership of it.
    */
-  public Transport(TransportConfig config, org.kith.protocol.identity.KeyPair identity, NetworkKey networkKey,
+  public Transport(TransportConfig config, KeyPair identity, NetworkKey networkKey,
       RequestHandler handler, Admission admission) {
     this(config, identity, networkKey, handler, admission, java.time.Clock.systemUTC());
   }
@@ -128,12 +128,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
     this.networkKey = Objects.requireNonNull(networkKey, "networkKey");
     this.handler = Objects.requireNonNull(handler, "handler");
     this.admission = Objects.requireNonNull(admission, "admission");
-    byte[] secret = identity.secretKey();
-    try {
-      this.keys = KeyPair.of(identity.publicKey(), secret);
-    } finally {
-      Arrays.fill(secret, (byte) 0);
-    }
+    this.keys = identity.copy();
     this.localId = identity.id();
     this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, new DefaultThreadFactory("kith-net", true),
         NioIoHandler.newFactory());

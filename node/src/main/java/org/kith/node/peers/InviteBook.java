@@ -13,6 +13,7 @@ import org.kith.node.vault.Vaults;
 import org.kith.protocol.identity.InviteCode;
 import org.kith.protocol.identity.PairingProof;
 import org.kith.protocol.identity.PublicId;
+import org.kith.sodium.Sodium;
 import org.kith.storage.Batch;
 import org.kith.storage.Store;
 import org.kith.storage.Vault;
@@ -56,7 +57,7 @@ public final class InviteBook {
       throw KithException.badInput("too many open invites; let some expire first");
     }
     byte[] id = Vault.randomId();
-    byte[] secret = org.kith.protocol.Sodium.lazy().randomBytesBuf(InviteCode.SECRET_BYTES);
+    byte[] secret = Sodium.lazy().randomBytesBuf(InviteCode.SECRET_BYTES);
     long expires = clock.instant().plus(expiry).getEpochSecond();
     List<String> addrs = addresses.size() > InviteCode.MAX_ADDRESSES
         ? addresses.subList(0, InviteCode.MAX_ADDRESSES) : addresses;

@@ -19,10 +19,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class VectorIndexTest {
   /** Scores may differ from the brute force's by float summation order, never by more. */
@@ -112,32 +112,53 @@ class VectorIndexTest {
     assertEquals(1f, self.get(0).score(), EPS);
   }
 
-  @Property(tries = 200)
-  void randomPutsAndRemoves_matchBruteForce(
-      @ForAll long seed,
-      @ForAll @IntRange(min = 1, max = 40) int dim,
-      @ForAll @IntRange(min = 0, max = 300) int ops,
-      @ForAll @IntRange(min = 0, max = 50) int k, @ForAll boolean twoStage) {
+  static LongStream seeds() {
+    return LongStream.range(0, 200);
+  }
+
+  /**
+   * Random puts (some of the zero vector, some of few directions, so exact ties happen) and removes, then one
+   * query, against a brute-force model. Everything comes from {@code new Random(seed)}; dimensions, operation
+   * count and k include their bounds, and even seeds use the two-stage scan.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void randomPutsAndRemoves_matchBruteForce(long seed) {
     Random rnd = new Random(seed);
-    VectorIndex index = new VectorIndex(dim, twoStage ? 0 : Integer.MAX_VALUE);
-    Map<ByteBuffer, float[]> model = new LinkedHashMap<>();
-    for (int i = 0; i < ops; i++) {
-      int key = rnd.nextInt(60);
-      if (rnd.nextInt(4) == 0) {
-        assertEquals(model.remove(ByteBuffer.wrap(id(key))) != null, index.remove(id(key)));
-      } else {
-        // Few distinct directions, so exact ties between different ids happen.
-        float[] v = rnd.nextInt(3) == 0 ? new float[dim] : randomVector(rnd, dim);
-        if (v[0] == 0) {
-          v[rnd.nextInt(dim)] = 1 + rnd.nextInt(2);
+    int dim = withEdges(rnd, 1, 40);
+    int ops = withEdges(rnd, 0, 300);
+    int k = withEdges(rnd, 0, 50);
+    boolean twoStage = seed % 2 == 0;
+    String context = "seed " + seed + " (dim " + dim + ", ops " + ops + ", k " + k + ", twoStage " + twoStage + ")";
+    try {
+      VectorIndex index = new VectorIndex(dim, twoStage ? 0 : Integer.MAX_VALUE);
+      Map<ByteBuffer, float[]> model = new LinkedHashMap<>();
+      for (int i = 0; i < ops; i++) {
+        int key = rnd.nextInt(60);
+        if (rnd.nextInt(4) == 0) {
+          assertEquals(model.remove(ByteBuffer.wrap(id(key))) != null, index.remove(id(key)));
+        } else {
+          // Few distinct directions, so exact ties between different ids happen.
+          float[] v = rnd.nextInt(3) == 0 ? new float[dim] : randomVector(rnd, dim);
+          if (v[0] == 0) {
+            v[rnd.nextInt(dim)] = 1 + rnd.nextInt(2);
+          }
+          index.put(id(key), v);
+          model.put(ByteBuffer.wrap(id(key)), v);
         }
-        index.put(id(key), v);
-        model.put(ByteBuffer.wrap(id(key)), v);
+        assertEquals(model.size(), index.size());
       }
-      assertEquals(model.size(), index.size());
+      float[] q = randomVector(rnd, dim);
+      assertTopK(model, q, k, index.topK(q, k));
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError(context + ": " + e, e);
     }
-    float[] q = randomVector(rnd, dim);
-    assertTopK(model, q, k, index.topK(q, k));
+  }
+
+  /** {@code min} or {@code max} one time in eight each, else uniform in between. */
+  private static int withEdges(Random rnd, int min, int max) {
+    int r = rnd.nextInt(8);
+    return r == 0 ? min : r == 1 ? max : min + rnd.nextInt(max - min + 1);
   }
 
   @Test

@@ -51,9 +51,7 @@ final class RawPeer implements AutoCloseable {
   /** TCP plus a completed handshake; nothing sent after it. */
   static RawPeer handshake(InetSocketAddress addr, KeyPair identity, PublicId server) throws Exception {
     RawPeer p = tcp(addr);
-    byte[] sk = identity.secretKey();
-    SecretHandshake shs = SecretHandshake.client(NetworkKey.KITH_V1,
-        org.kith.protocol.handshake.KeyPair.of(identity.publicKey(), sk), server.key());
+    SecretHandshake shs = SecretHandshake.client(NetworkKey.KITH_V1, identity, server.key());
     while (!shs.isComplete()) {
       byte[] m = shs.nextMessage();
       if (m != null) {

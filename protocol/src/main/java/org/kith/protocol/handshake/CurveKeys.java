@@ -2,8 +2,8 @@ package org.kith.protocol.handshake;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.identity.PublicId;
+import org.kith.sodium.Sodium;
 
 /**
  * Ed25519 public keys in their Curve25519 form, remembered for the keys a node meets again and again (its

@@ -8,8 +8,9 @@ import static org.kith.protocol.handshake.HandshakeException.Reason.PEER_CLOSED;
 import static org.kith.protocol.handshake.HandshakeException.Reason.SERVER_KEY_MISMATCH;
 
 import java.util.function.Predicate;
-import org.kith.protocol.Sodium;
+import org.kith.protocol.identity.KeyPair;
 import org.kith.protocol.handshake.HandshakeException.Reason;
+import org.kith.sodium.Sodium;
 
 /**
  * Secret Handshake v1 (Tarr, "Designing a Secret Handshake", 2015), byte-compatible with the reference
@@ -45,6 +46,7 @@ public final class SecretHandshake {
   private final boolean client;
   private final byte[] networkKey;
   private final KeyPair local;
+  private final byte[] localPublicKey;
   private final Predicate<byte[]> acceptClient;
   private byte[] remotePublicKey;
 
@@ -70,6 +72,7 @@ public final class SecretHandshake {
     this.client = client;
     this.networkKey = networkKey.raw();
     this.local = local;
+    this.localPublicKey = local.publicKey();
     this.remotePublicKey = remotePublicKey;
     this.acceptClient = acceptClient;
     deriveEphemeral(ephemeralSeed);
@@ -261,8 +264,8 @@ public final class SecretHandshake {
     hash(secret2, networkKey, ab, aB);
     byte[] signed = concat(networkKey, remotePublicKey, abHash);
     clientHello = new byte[96];
-    Sodium.raw().crypto_sign_detached(clientHello, null, signed, signed.length, local.rawSecretKey());
-    System.arraycopy(local.rawPublicKey(), 0, clientHello, 64, 32);
+    System.arraycopy(local.sign(signed), 0, clientHello, 0, 64);
+    System.arraycopy(localPublicKey, 0, clientHello, 64, 32);
     byte[] box = new byte[CLIENT_AUTH_BYTES];
     Sodium.raw().crypto_secretbox_easy(box, clientHello, clientHello.length, ZERO_NONCE, secret2);
     outbound = box;
@@ -271,7 +274,7 @@ public final class SecretHandshake {
 
   private void receiveClientAuth(byte[] m) throws HandshakeException {
     // aB as the server computes it: curve(b) * a_p.
-    if (Sodium.raw().crypto_scalarmult(aB, local.rawCurveSecretKey(), remoteEphemeral) != 0) {
+    if (!local.x25519(aB, remoteEphemeral)) {
       throw fail(MALFORMED_MESSAGE, 3, "client ephemeral key is a low-order point");
     }
     hash(secret2, networkKey, ab, aB);
@@ -281,7 +284,7 @@ public final class SecretHandshake {
     }
     byte[] clientKey = new byte[32];
     System.arraycopy(hello, 64, clientKey, 0, 32);
-    byte[] signed = concat(networkKey, local.rawPublicKey(), abHash);
+    byte[] signed = concat(networkKey, localPublicKey, abHash);
     if (Sodium.raw().crypto_sign_verify_detached(hello, signed, signed.length, clientKey) != 0) {
       throw fail(BAD_SIGNATURE, 3, "client signature does not verify");
     }
@@ -303,8 +306,7 @@ public final class SecretHandshake {
     }
     hash(secret3, networkKey, ab, aB, Ab);
     byte[] acceptSigned = concat(networkKey, hello, abHash);
-    byte[] sig = new byte[64];
-    Sodium.raw().crypto_sign_detached(sig, null, acceptSigned, acceptSigned.length, local.rawSecretKey());
+    byte[] sig = local.sign(acceptSigned);
     byte[] box = new byte[SERVER_ACCEPT_BYTES];
     Sodium.raw().crypto_secretbox_easy(box, sig, sig.length, ZERO_NONCE, secret3);
     outbound = box;
@@ -313,7 +315,7 @@ public final class SecretHandshake {
 
   private void receiveServerAccept(byte[] m) throws HandshakeException {
     // Ab as the client computes it: curve(a) * b_p.
-    if (Sodium.raw().crypto_scalarmult(Ab, local.rawCurveSecretKey(), remoteEphemeral) != 0) {
+    if (!local.x25519(Ab, remoteEphemeral)) {
       throw fail(MALFORMED_MESSAGE, 4, "server ephemeral key is a low-order point");
     }
     hash(secret3, networkKey, ab, aB, Ab);
@@ -339,7 +341,7 @@ public final class SecretHandshake {
     byte[] encryptKey = new byte[32];
     byte[] decryptKey = new byte[32];
     hash(encryptKey, secret, remotePublicKey);
-    hash(decryptKey, secret, local.rawPublicKey());
+    hash(decryptKey, secret, localPublicKey);
     byte[] encryptNonce = new byte[24];
     byte[] decryptNonce = new byte[24];
     System.arraycopy(remoteMac, 0, encryptNonce, 0, 24);

@@ -1,7 +1,8 @@
 package org.kith.protocol.handshake;
 
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 
 /**
  * What a completed handshake yields: the peer's long-term public key and the keys and starting nonces for the
@@ -70,6 +71,6 @@ public final class Session implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Session[remote=" + Hex.encode(remotePublicKey, 4) + "...]";
+    return "Session[remote=" + HexFormat.of().formatHex(remotePublicKey, 0, 4) + "...]";
   }
 }

@@ -3,7 +3,7 @@ package org.kith.protocol.identity;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 
 /**
  * The invitee's proof that it holds an invite's secret, bound to both keys so it cannot be replayed by

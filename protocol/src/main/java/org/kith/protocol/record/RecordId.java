@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.SignedRecord;
+import org.kith.sodium.Sodium;
 
 /**
  * The name of a record: BLAKE2b-256 of {@code "kith/record-id/v1" || body}, where body is the exact signed

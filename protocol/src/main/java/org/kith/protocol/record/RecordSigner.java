@@ -6,9 +6,9 @@ import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.kith.protocol.Limits;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.SignedRecord;
+import org.kith.sodium.Sodium;
 
 /** Signs records (spec/PROTOCOL.md section 7.2). */
 public final class RecordSigner {

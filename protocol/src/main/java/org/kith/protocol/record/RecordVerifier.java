@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.kith.protocol.Limits;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.NeedContent;
 import org.kith.protocol.proto.NoteContent;
 import org.kith.protocol.proto.OfferContent;
@@ -19,6 +18,7 @@ import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.RecordKind;
 import org.kith.protocol.proto.Retract;
 import org.kith.protocol.proto.SignedRecord;
+import org.kith.sodium.Sodium;
 
 /**
  * Checks a {@link SignedRecord} before anything stores or shows it (spec/PROTOCOL.md section 7.4).

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kith.protocol.boxstream.BoxStreamException.Reason;
+import org.kith.sodium.Sodium;
 
 class BoxStreamTest {
   private static final byte[] KEY = filled(32, 9);
@@ -101,7 +102,7 @@ class BoxStreamTest {
     plain[0] = 0x10;
     plain[1] = 0x01;
     byte[] box = new byte[34];
-    org.kith.protocol.Sodium.raw().crypto_secretbox_easy(box, plain, 18, NONCE, KEY);
+    Sodium.raw().crypto_secretbox_easy(box, plain, 18, NONCE, KEY);
     BoxStreamDecoder dec = new BoxStreamDecoder(KEY, NONCE);
     assertEquals(Reason.LENGTH_INVALID, assertThrows(BoxStreamException.class, () -> dec.decode(box)).reason());
   }

@@ -3,12 +3,11 @@ package org.kith.protocol.boxstream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kith.protocol.handshake.TestVectors.hex;
-import static org.kith.protocol.handshake.TestVectors.unhex;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.handshake.TestVectors;
@@ -18,30 +17,31 @@ import org.kith.protocol.handshake.TestVectors;
  * (protocol/src/test/js/shs.js vectors).
  */
 class BoxStreamVectorsTest {
+  private static final HexFormat HEX = HexFormat.of();
   @Test
   void encode_referenceCases_givesReferenceBytes() throws Exception {
     JsonObject v = TestVectors.load("boxstream.json");
     int cases = 0;
     for (JsonElement e : v.getAsJsonArray("cases")) {
       JsonObject c = e.getAsJsonObject();
-      byte[] key = unhex(c.get("key").getAsString());
-      byte[] nonce = unhex(c.get("nonce").getAsString());
+      byte[] key = HEX.parseHex(c.get("key").getAsString());
+      byte[] nonce = HEX.parseHex(c.get("nonce").getAsString());
       ByteArrayOutputStream wire = new ByteArrayOutputStream();
       ByteArrayOutputStream sent = new ByteArrayOutputStream();
       try (BoxStreamEncoder enc = new BoxStreamEncoder(key, nonce)) {
         for (JsonElement b : c.getAsJsonArray("bodies")) {
-          byte[] body = unhex(b.getAsString());
+          byte[] body = HEX.parseHex(b.getAsString());
           wire.writeBytes(enc.encode(body));
           sent.writeBytes(body);
         }
         wire.writeBytes(enc.goodbye());
       }
       String name = c.get("name").getAsString();
-      assertEquals(c.get("stream").getAsString(), hex(wire.toByteArray()), name);
+      assertEquals(c.get("stream").getAsString(), HEX.formatHex(wire.toByteArray()), name);
 
       ByteArrayOutputStream received = new ByteArrayOutputStream();
       try (BoxStreamDecoder dec = new BoxStreamDecoder(key, nonce)) {
-        List<byte[]> bodies = dec.decode(unhex(c.get("stream").getAsString()));
+        List<byte[]> bodies = dec.decode(HEX.parseHex(c.get("stream").getAsString()));
         for (byte[] b : bodies) {
           assertTrue(b.length > 0 && b.length <= BoxStream.MAX_BODY_BYTES, name);
           received.writeBytes(b);

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.kith.protocol.Sodium;
+import org.kith.protocol.identity.KeyPair;
+import org.kith.sodium.Sodium;
 
 class CurveKeysTest {
   @Test

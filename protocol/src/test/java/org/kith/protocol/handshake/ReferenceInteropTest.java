@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.kith.protocol.handshake.TestVectors.hex;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.kith.protocol.boxstream.BoxStreamDecoder;
 import org.kith.protocol.boxstream.BoxStreamEncoder;
 import org.kith.protocol.handshake.HandshakeException.Reason;
+import org.kith.protocol.identity.KeyPair;
 
 /**
  * Our handshake and box-stream against the npm reference (secret-handshake 1.1.21, pull-box-stream 1.0.13)
@@ -39,6 +40,7 @@ import org.kith.protocol.handshake.HandshakeException.Reason;
  * protocol/src/test/js; it reports on stdout (see the top of shs.js).
  */
 class ReferenceInteropTest {
+  private static final HexFormat HEX = HexFormat.of();
   private static final int TIMEOUT_MILLIS = 30_000;
   /** Sizes of the bodies each side sends: one byte, one full box, one over a box (split), then small. */
   private static final String JS_SENDS = "1,4096,5000,300";
@@ -48,8 +50,8 @@ class ReferenceInteropTest {
   private static final byte[] SERVER_SEED = filled(0x42);
   private static final KeyPair CLIENT = KeyPair.fromSeed(CLIENT_SEED);
   private static final KeyPair SERVER = KeyPair.fromSeed(SERVER_SEED);
-  private static final String NETWORK = hex(NetworkKey.KITH_V1.bytes());
-  private static final String OTHER_NETWORK = hex(filled(0x0e));
+  private static final String NETWORK = HEX.formatHex(NetworkKey.KITH_V1.bytes());
+  private static final String OTHER_NETWORK = HEX.formatHex(filled(0x0e));
 
   private static Path jsDir;
 
@@ -77,8 +79,8 @@ class ReferenceInteropTest {
   @Test
   void referenceClient_javaServer_handshakeAndBoxStreamBothWays() throws Exception {
     try (ServerSocket listener = listen()) {
-      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), NETWORK, hex(CLIENT_SEED),
-          hex(SERVER.publicKey()), JS_SENDS);
+      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), NETWORK,
+          HEX.formatHex(CLIENT_SEED), HEX.formatHex(SERVER.publicKey()), JS_SENDS);
       try (Socket socket = accept(listener)) {
         SecretHandshake server = SecretHandshake.server(NetworkKey.KITH_V1, SERVER, k -> true);
         Session session = drive(server, socket);
@@ -91,7 +93,7 @@ class ReferenceInteropTest {
 
   @Test
   void javaClient_referenceServer_handshakeAndBoxStreamBothWays() throws Exception {
-    Node js = Node.start("server", NETWORK, hex(SERVER_SEED), JS_SENDS);
+    Node js = Node.start("server", NETWORK, HEX.formatHex(SERVER_SEED), JS_SENDS);
     try (Socket socket = connect(js.port())) {
       SecretHandshake client = SecretHandshake.client(NetworkKey.KITH_V1, CLIENT, SERVER.publicKey());
       Session session = drive(client, socket);
@@ -104,8 +106,8 @@ class ReferenceInteropTest {
   @Test
   void referenceClient_otherNetworkKey_bothSidesAbort() throws Exception {
     try (ServerSocket listener = listen()) {
-      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), OTHER_NETWORK, hex(CLIENT_SEED),
-          hex(SERVER.publicKey()), JS_SENDS);
+      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), OTHER_NETWORK,
+          HEX.formatHex(CLIENT_SEED), HEX.formatHex(SERVER.publicKey()), JS_SENDS);
       HandshakeException e;
       try (Socket socket = accept(listener)) {
         SecretHandshake server = SecretHandshake.server(NetworkKey.KITH_V1, SERVER, k -> true);
@@ -119,8 +121,8 @@ class ReferenceInteropTest {
   @Test
   void referenceClient_dialsOtherServerKey_bothSidesAbort() throws Exception {
     try (ServerSocket listener = listen()) {
-      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), NETWORK, hex(CLIENT_SEED),
-          hex(CLIENT.publicKey()), JS_SENDS);
+      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), NETWORK,
+          HEX.formatHex(CLIENT_SEED), HEX.formatHex(CLIENT.publicKey()), JS_SENDS);
       HandshakeException e;
       try (Socket socket = accept(listener)) {
         SecretHandshake server = SecretHandshake.server(NetworkKey.KITH_V1, SERVER, k -> true);
@@ -134,8 +136,8 @@ class ReferenceInteropTest {
   @Test
   void referenceClient_refusedByJavaServer_bothSidesAbort() throws Exception {
     try (ServerSocket listener = listen()) {
-      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), NETWORK, hex(CLIENT_SEED),
-          hex(SERVER.publicKey()), JS_SENDS);
+      Node js = Node.start("client", String.valueOf(listener.getLocalPort()), NETWORK,
+          HEX.formatHex(CLIENT_SEED), HEX.formatHex(SERVER.publicKey()), JS_SENDS);
       HandshakeException e;
       try (Socket socket = accept(listener)) {
         SecretHandshake server = SecretHandshake.server(NetworkKey.KITH_V1, SERVER,
@@ -149,7 +151,7 @@ class ReferenceInteropTest {
 
   @Test
   void javaClient_otherNetworkKey_bothSidesAbort() throws Exception {
-    Node js = Node.start("server", OTHER_NETWORK, hex(SERVER_SEED), JS_SENDS);
+    Node js = Node.start("server", OTHER_NETWORK, HEX.formatHex(SERVER_SEED), JS_SENDS);
     HandshakeException e;
     try (Socket socket = connect(js.port())) {
       SecretHandshake client = SecretHandshake.client(NetworkKey.KITH_V1, CLIENT, SERVER.publicKey());
@@ -162,7 +164,7 @@ class ReferenceInteropTest {
 
   @Test
   void javaClient_dialsOtherServerKey_bothSidesAbort() throws Exception {
-    Node js = Node.start("server", NETWORK, hex(SERVER_SEED), JS_SENDS);
+    Node js = Node.start("server", NETWORK, HEX.formatHex(SERVER_SEED), JS_SENDS);
     HandshakeException e;
     try (Socket socket = connect(js.port())) {
       SecretHandshake client = SecretHandshake.client(NetworkKey.KITH_V1, CLIENT, CLIENT.publicKey());
@@ -268,7 +270,7 @@ class ReferenceInteropTest {
   }
 
   private static String hexes(List<byte[]> parts) {
-    return parts.stream().map(TestVectors::hex).collect(Collectors.joining(","));
+    return parts.stream().map(HEX::formatHex).collect(Collectors.joining(","));
   }
 
   static byte[] filled(int b) {
@@ -341,7 +343,7 @@ class ReferenceInteropTest {
     void assertSucceeded(byte[] expectedRemote) throws InterruptedException {
       int code = exit();
       assertEquals(0, code, "node output: " + all);
-      assertTrue(all.contains("REMOTE " + hex(expectedRemote)), all.toString());
+      assertTrue(all.contains("REMOTE " + HEX.formatHex(expectedRemote)), all.toString());
       assertTrue(all.contains("RECV " + hexes(boxes(JAVA_SENDS))), "reference received something else: " + all);
       assertTrue(all.contains("DONE"), all.toString());
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+import org.kith.sodium.Sodium;
 
 class PublicIdTest {
   // RFC 8032 section 7.1, TEST 1: secret key (seed) and the public key it yields.
@@ -85,7 +86,7 @@ class PublicIdTest {
       assertArrayEquals(kp.publicKey(), back.publicKey());
       byte[] msg = "hello".getBytes();
       byte[] sig = back.sign(msg);
-      assertTrue(org.kith.protocol.Sodium.raw().crypto_sign_verify_detached(sig, msg, msg.length, kp.publicKey()) == 0);
+      assertTrue(Sodium.raw().crypto_sign_verify_detached(sig, msg, msg.length, kp.publicKey()) == 0);
     }
   }
 }

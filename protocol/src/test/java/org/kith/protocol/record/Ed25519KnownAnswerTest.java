@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 
 /** Ed25519 itself, through the libsodium our signer and verifier call. */
 class Ed25519KnownAnswerTest {

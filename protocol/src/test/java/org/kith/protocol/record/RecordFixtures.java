@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.NoteContent;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.RecordKind;
+import org.kith.sodium.Sodium;
 
 /** Fixed keys and records shared by the record tests, the vector files and the frame vectors. */
 public final class RecordFixtures {

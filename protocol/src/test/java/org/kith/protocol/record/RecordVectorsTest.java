@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.Limits;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.NeedContent;
 import org.kith.protocol.proto.OfferContent;
 import org.kith.protocol.proto.ProfileContent;
@@ -29,6 +28,7 @@ import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.RecordKind;
 import org.kith.protocol.proto.Retract;
 import org.kith.protocol.proto.SignedRecord;
+import org.kith.sodium.Sodium;
 
 /**
  * spec/vectors/records.json: fixed key (seed 32 x 0x01), fixed times, expected body, signature and id bytes.

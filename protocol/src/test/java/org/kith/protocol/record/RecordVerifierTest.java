@@ -15,11 +15,11 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.Limits;
-import org.kith.protocol.Sodium;
 import org.kith.protocol.proto.NoteContent;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.RecordKind;
 import org.kith.protocol.proto.SignedRecord;
+import org.kith.sodium.Sodium;
 
 class RecordVerifierTest {
   static final long NOW = T0 + DAY_MS;

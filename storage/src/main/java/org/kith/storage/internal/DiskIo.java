@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
 
 /** Durable file writes: data fsynced, renamed into place, and the directory fsynced so the rename sticks. */
 public final class DiskIo {
@@ -14,7 +15,7 @@ public final class DiskIo {
 
   /** Replaces {@code target} with {@code bytes} atomically: readers see the old file or the new, never a mix. */
   public static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + Hex.encode(VaultCrypto.random(6)));
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + HexFormat.of().formatHex(VaultCrypto.random(6)));
     try {
       try (FileChannel ch =
           FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

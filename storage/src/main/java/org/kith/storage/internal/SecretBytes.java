@@ -3,6 +3,7 @@ package org.kith.storage.internal;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.kith.sodium.Sodium;
 
 /**
  * Key material. No {@code toString} that shows bytes, compared in constant time, wiped on {@link #close()}.

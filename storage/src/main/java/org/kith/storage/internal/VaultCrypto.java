@@ -8,6 +8,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.kith.sodium.Sodium;
 
 /** The vault's primitives, all libsodium: Argon2id, XChaCha20-Poly1305-IETF, crypto_kdf, keyed BLAKE2b. */
 public final class VaultCrypto {
