@@ -6,6 +6,9 @@ import org.kith.node.model.EmbedderSource;
 import org.kith.node.base.KithException;
 import org.kith.node.base.Home;
 import java.io.IOException;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.kith.node.model.FakeEmbedder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +20,11 @@ import org.kith.node.peers.Peer;
 
 /**
  * Several nodes in one JVM, each with its own home, real vault and real transport on loopback TCP (Ratis
- * MiniRaftCluster style). Nodes can be stopped and started again on the same port.
+ * MiniRaftCluster style). Nodes can be stopped and started again on the same port. A JUnit extension:
+ * {@code @RegisterExtension final MiniCluster cluster = MiniCluster.withFakeModel();} closes every node and
+ * removes every home after each test.
  */
-public final class MiniCluster implements AutoCloseable {
+public final class MiniCluster implements AutoCloseable, AfterEachCallback {
   public static final char[] PASS = "mini cluster passphrase".toCharArray();
 
   /** One member: its home, clock, and (while running) its node. */
@@ -118,6 +123,20 @@ public final class MiniCluster implements AutoCloseable {
       }
     }
     throw new AssertionError("timed out waiting for " + what);
+  }
+
+  /** A cluster whose nodes share the fake embedder and reconnect quickly. */
+  public static MiniCluster withFakeModel() {
+    try {
+      return new MiniCluster(d -> FakeEmbedder.flavour('f'), fastConfig());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   @Override

@@ -21,7 +21,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.kith.node.FakeEmbedder;
+import org.kith.node.model.FakeEmbedder;
 import org.kith.node.base.Home;
 import org.kith.node.app.KithNode;
 import org.kith.node.TestModel;
@@ -40,7 +40,7 @@ class ApiServerTest {
     tmp = Files.createTempDirectory("kith-api");
     Home home = new Home(tmp.resolve("home"));
     char[] pass = "api test passphrase".toCharArray();
-    KithNode.Options o = KithNode.Options.of(d -> new FakeEmbedder('a'));
+    KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('a'));
     KithNode.init(home, pass, "Alice", o).close();
     services = KithNode.open(home, pass, o);
     services.start(new org.kith.node.peers.ListenConfig("127.0.0.1", 0));

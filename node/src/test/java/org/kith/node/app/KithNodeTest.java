@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import org.kith.node.FakeEmbedder;
+import org.kith.node.model.FakeEmbedder;
 import org.kith.node.TestModel;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -33,17 +33,17 @@ class KithNodeTest {
 
   @Test
   void differentModel_triggersReindex_onceOnly() throws Exception {
-    FakeEmbedder a = new FakeEmbedder('a');
+    FakeEmbedder a = FakeEmbedder.flavour('a');
     try (KithNode n = KithNode.init(home, PASS, "A", KithNode.Options.of(d -> a))) {
       n.notes().add("apples and pears", List.of());
       n.notes().add("bicycles and tyres", List.of());
     }
-    FakeEmbedder b = new FakeEmbedder('b');
+    FakeEmbedder b = FakeEmbedder.flavour('b');
     try (KithNode n = KithNode.open(home, PASS, KithNode.Options.of(d -> b))) {
       assertEquals(2, n.notes().ensureIndex());
       assertEquals("bicycles and tyres", n.search().search("tyres", 1).get(0).note().text());
     }
-    FakeEmbedder b2 = new FakeEmbedder('b');
+    FakeEmbedder b2 = FakeEmbedder.flavour('b');
     try (KithNode n = KithNode.open(home, PASS, KithNode.Options.of(d -> b2))) {
       assertEquals(0, n.notes().ensureIndex());
       assertEquals(0, b2.embedded.get());
@@ -52,13 +52,13 @@ class KithNodeTest {
 
   @Test
   void vectorsSurviveReopen_withoutReembedding() throws Exception {
-    FakeEmbedder a = new FakeEmbedder('a');
+    FakeEmbedder a = FakeEmbedder.flavour('a');
     try (KithNode n = KithNode.init(home, PASS, "A", KithNode.Options.of(d -> a))) {
       for (int i = 0; i < 20; i++) {
         n.notes().add("note number " + i + " about topic" + i, List.of("t" + (i % 3)));
       }
     }
-    FakeEmbedder again = new FakeEmbedder('a');
+    FakeEmbedder again = FakeEmbedder.flavour('a');
     try (KithNode n = KithNode.open(home, PASS, KithNode.Options.of(d -> again))) {
       assertEquals(0, n.notes().ensureIndex());
       assertEquals("note number 7 about topic7", n.search().search("topic7", 1).get(0).note().text());
@@ -69,7 +69,7 @@ class KithNodeTest {
 
   @Test
   void badNoteInput_isRefused_andStoresNothing() throws Exception {
-    FakeEmbedder a = new FakeEmbedder('a');
+    FakeEmbedder a = FakeEmbedder.flavour('a');
     try (KithNode n = KithNode.init(home, PASS, "A", KithNode.Options.of(d -> a))) {
       assertThrows(KithException.class, () -> n.notes().add("   ", List.of()));
       assertThrows(KithException.class, () -> n.notes().add("x".repeat(100_001), List.of()));
@@ -83,6 +83,6 @@ class KithNodeTest {
   @Test
   void shortPassphrase_isRefusedAtInit() {
     assertThrows(KithException.class,
-        () -> KithNode.init(home, "short".toCharArray(), "A", KithNode.Options.of(d -> new FakeEmbedder('a'))));
+        () -> KithNode.init(home, "short".toCharArray(), "A", KithNode.Options.of(d -> FakeEmbedder.flavour('a'))));
   }
 }

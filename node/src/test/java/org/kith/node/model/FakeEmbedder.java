@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A deterministic, model-free {@link Embedder} for tests of code around the model (import, search, vault
@@ -18,9 +19,16 @@ public final class FakeEmbedder implements Embedder {
   private final int dimensions;
   private final ModelId modelId;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Texts embedded so far: tests check what was (not) embedded again. */
+  public final AtomicInteger embedded = new AtomicInteger();
 
   public FakeEmbedder() {
     this(384, MODEL_ID);
+  }
+
+  /** A fake model whose weights hash is {@code flavour} repeated: two flavours play two different models. */
+  public static FakeEmbedder flavour(char flavour) {
+    return new FakeEmbedder(384, new ModelId("fake-bag-of-words-" + flavour, String.valueOf(flavour).repeat(64)));
   }
 
   /** A different {@code modelId} lets a test play "the model changed" to exercise re-indexing. */
@@ -50,6 +58,7 @@ public final class FakeEmbedder implements Embedder {
     if (text == null) {
       throw new IllegalArgumentException("text is null");
     }
+    embedded.incrementAndGet();
     float[] v = new float[dimensions];
     // A constant component keeps every vector non-zero, even for empty text.
     v[0] = 0.05f;

@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.kith.node.FakeEmbedder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.kith.node.model.FakeEmbedder;
 import org.kith.node.MiniCluster;
 import org.kith.node.MiniCluster.Member;
 import org.kith.node.peers.Peer;
@@ -31,14 +32,14 @@ import org.kith.protocol.record.RecordSigner;
  * tampered record next to a genuine one of its own. The asker keeps only the genuine one and counts the rest.
  */
 class LyingPeerTest {
-  MiniCluster cluster;
+  @RegisterExtension
+  final MiniCluster cluster = MiniCluster.withFakeModel();
   Member alice;
   Member carol;
   TestNode mallory;
 
   @BeforeEach
   void setUp() throws Exception {
-    cluster = new MiniCluster(d -> new FakeEmbedder('f'), MiniCluster.fastConfig());
     alice = cluster.add("Alice");
     carol = cluster.add("Carol");
     mallory = new TestNode().listen();
@@ -47,7 +48,6 @@ class LyingPeerTest {
   @AfterEach
   void tearDown() {
     mallory.close();
-    cluster.close();
   }
 
   SignedRecord offer(String text) {

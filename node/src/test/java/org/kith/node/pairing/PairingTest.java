@@ -17,7 +17,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.kith.node.FakeEmbedder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.kith.node.model.FakeEmbedder;
 import org.kith.node.base.KithException;
 import org.kith.node.MiniCluster;
 import org.kith.node.MiniCluster.Member;
@@ -25,21 +26,17 @@ import org.kith.protocol.identity.InviteCode;
 
 /** Pairing between real nodes over loopback TCP: Secret Handshake, box-stream, frames, vault. */
 class PairingTest {
-  MiniCluster cluster;
+  @RegisterExtension
+  final MiniCluster cluster = MiniCluster.withFakeModel();
   Member alice;
   Member bob;
 
   @BeforeEach
   void setUp() throws Exception {
-    cluster = new MiniCluster(d -> new FakeEmbedder('f'), MiniCluster.fastConfig());
     alice = cluster.add("Alice");
     bob = cluster.add("Bob");
   }
 
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
 
   @Test
   void pairing_storesEachOther_withPetnamesAndCircles_andConnects() throws Exception {

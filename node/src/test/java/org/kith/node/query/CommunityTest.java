@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.kith.node.FakeEmbedder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.kith.node.model.FakeEmbedder;
 import org.kith.node.base.KithException;
 import org.kith.node.MiniCluster;
 import org.kith.node.MiniCluster.Member;
@@ -40,21 +41,17 @@ import org.kith.protocol.proto.SyncRequest;
 class CommunityTest {
   /** Generous: a busy machine may take seconds to answer; no test waits it out. */
   static final Duration T = Duration.ofSeconds(30);
-  MiniCluster cluster;
+  @RegisterExtension
+  final MiniCluster cluster = MiniCluster.withFakeModel();
   Member alice;
   Member bob;
 
   @BeforeEach
   void setUp() throws Exception {
-    cluster = new MiniCluster(d -> new FakeEmbedder('f'), MiniCluster.fastConfig());
     alice = cluster.add("Alice");
     bob = cluster.add("Bob");
   }
 
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
 
   /** Pairs and waits until both ends hold the connection. */
   void pair(Member inviter, Member invitee, String circle) throws Exception {
@@ -357,7 +354,7 @@ class CommunityTest {
   @Test
   void aProfile_answersWhoKnowsAboutX_byItsCentroids() throws Exception {
     pair(alice, bob, "neighbours");
-    float[] c = new FakeEmbedder('f').embed("gardening tomatoes compost");
+    float[] c = FakeEmbedder.flavour('f').embed("gardening tomatoes compost");
     org.kith.protocol.proto.ProfileContent.Topic.Builder t = org.kith.protocol.proto.ProfileContent.Topic.newBuilder()
         .addAllLabels(List.of("gardening", "tomatoes", "compost")).setNoisyCount(4.2);
     for (float f : c) {
