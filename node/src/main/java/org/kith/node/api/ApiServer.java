@@ -51,9 +51,54 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+  /** A request body larger than this is refused with 413; the page's uploads are the largest bodies. */
   public static final int MAX_BODY_BYTES = 1 << 20;
   public static final int MAX_QUEUED_REQUESTS = 64;
   public static final int WORKERS = 4;
+
+  /**
+   * Open connections at most; the next one is answered 503 at accept and closed without being read. Each open
+   * connection may hold a request head (below) and an event-loop read buffer, so this bounds that memory.
+   */
+  public static final int MAX_CONNECTIONS = 64;
+  /**
+   * Request bodies held in memory across all connections at most, from the head that announces them until the
+   * answer is written. A body that would not fit is refused with 503 before it is read.
+   */
+  public static final long MAX_BUFFERED_BYTES = 8L << 20;
+  /** The request line ("GET /path HTTP/1.1") at most; beyond it, 414. */
+  public static final int MAX_REQUEST_LINE_BYTES = 4096;
+  /** All header lines of a request together at most; beyond it, 431. */
+  public static final int MAX_HEADER_BYTES = 8192;
+  /**
+   * A request head must be complete this long after the connection opened or the previous answer was written;
+   * otherwise the connection is closed. Counted from the start, not from the last byte, so a client sending a
+   * byte now and then (slowloris) cannot hold a connection; it also ends idle keep-alive connections.
+   */
+  public static final long HEAD_TIMEOUT_MILLIS = 10_000;
+  /** A body must be complete this long after its head was admitted; otherwise the connection is closed. */
+  public static final long BODY_TIMEOUT_MILLIS = 30_000;
+
+  /** The limits one server enforces; tests shrink them to reach the edges with few bytes and little waiting. */
+  record Limits(int maxConnections, long maxBufferedBytes, int maxBodyBytes, long headTimeoutMillis,
+      long bodyTimeoutMillis) {
+    static final Limits DEFAULT = new Limits(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, MAX_BODY_BYTES,
+        HEAD_TIMEOUT_MILLIS, BODY_TIMEOUT_MILLIS);
+
+    Limits {
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("maxConnections < 1: " + maxConnections);
+      }
+      if (maxBodyBytes < 0 || maxBodyBytes > maxBufferedBytes) {
+        throw new IllegalArgumentException("maxBodyBytes not in [0, maxBufferedBytes = " + maxBufferedBytes + "]: "
+            + maxBodyBytes);
+      }
+      if (headTimeoutMillis < 1 || bodyTimeoutMillis < 1) {
+        throw new IllegalArgumentException("timeouts < 1 ms: head " + headTimeoutMillis + ", body "
+            + bodyTimeoutMillis);
+      }
+    }
+  }
 
   /** One-time login tokens live this long; sessions until logout or until the node stops. */
   public static final long LOGIN_TOKEN_MILLIS = 10 * 60 * 1000;
@@ -69,6 +114,7 @@ public final class ApiServer implements AutoCloseable {
 
   private final NodeServices services;
   private final Router router;
+  private final Limits limits;
   private final byte[] token;
   private final Map<String, Long> loginTokens = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Set<String> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -85,8 +131,13 @@ public final class ApiServer implements AutoCloseable {
   private int port;
 
   public ApiServer(NodeServices services, Router router, String token) {
+    this(services, router, token, Limits.DEFAULT);
+  }
+
+  ApiServer(NodeServices services, Router router, String token, Limits limits) {
     this.services = services;
     this.router = router;
+    this.limits = limits;
     this.token = token.getBytes(StandardCharsets.US_ASCII);
   }
 
