@@ -126,6 +126,7 @@ class ApiServerLimitsTest {
     assertEquals(status, r.status(), name + ": " + r.body());
     assertEquals("close", r.header("connection"), name);
     assertTrue(closedByServer(s), name + ": the connection stays open after a refusal");
+    assertEquals(0, server.bufferedBytes(), name);
     assertEquals(0, services.node().noteCount());
     assertEquals(200, exchange(get("/v1/status", "Authorization: Bearer " + token)).status(),
         "a good request after the refusal");
@@ -296,7 +297,8 @@ class ApiServerLimitsTest {
     assertTrue(closedByServer(third));
 
     write(holders.get(0), body.substring(1024));
-    assertEquals(200, read(holders.get(0)).status(), "a held body completes");
+    Response done = read(holders.get(0));
+    assertEquals(200, done.status(), "a held body completes: " + done.body());
     // Its bytes were given back when its answer was written, so a new one fits.
     Socket again = open();
     write(again, head + "Expect: 100-continue\r\n\r\n");
@@ -305,6 +307,8 @@ class ApiServerLimitsTest {
     assertEquals(200, read(again).status());
     write(holders.get(1), body.substring(1024));
     assertEquals(200, read(holders.get(1)).status());
+    // Given back when each answer was written, which is before the client could read it.
+    assertEquals(0, server.bufferedBytes());
   }
 
   @Test
@@ -329,6 +333,7 @@ class ApiServerLimitsTest {
 
     write(holder, paddedUpload(maxBody));
     assertEquals(200, read(holder).status());
+    assertEquals(0, server.bufferedBytes());
   }
 
   @Test
@@ -346,9 +351,9 @@ class ApiServerLimitsTest {
 
   // ---- helpers ----
 
-  /** {"files":[]} padded with JSON whitespace to exactly n bytes. */
+  /** An upload the route skips (not a text file), padded with JSON whitespace to exactly n bytes. */
   static String paddedUpload(int n) {
-    String json = "{\"files\":[]}";
+    String json = "{\"files\":[{\"name\":\"pad.png\",\"text\":\"\"}]}";
     return json + " ".repeat(n - json.length());
   }
 
