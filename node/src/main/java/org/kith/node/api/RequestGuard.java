@@ -98,6 +98,12 @@ final class RequestGuard extends ChannelDuplexHandler {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    // Added to a connection that is already open (tests do), the head deadline starts now.
+    awaitHeadIfIdle(ctx);
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     awaitHeadIfIdle(ctx);
     super.channelActive(ctx);
