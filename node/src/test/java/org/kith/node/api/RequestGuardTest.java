@@ -218,6 +218,29 @@ class RequestGuardTest {
   }
 
   @Test
+  void expectation_continues_orIsRefusedAndCloses() {
+    channel();
+    ch.writeInbound(bytes("POST /v1/notes HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t\r\nContent-Length: 10\r\n"
+        + "Expect: 100-continue\r\n\r\n"));
+    assertTrue(written().startsWith("HTTP/1.1 100"));
+    assertEquals(10, budget.usedBytes());
+    ch.writeInbound(bytes("0123456789"));
+    answer();
+    assertTrue(written().startsWith("HTTP/1.1 200"));
+    assertEquals(0, budget.usedBytes());
+
+    ch.writeInbound(bytes("POST /v1/notes HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t\r\nContent-Length: 10\r\n"
+        + "Expect: something-else\r\n\r\n"));
+    String out = written();
+    assertTrue(out.startsWith("HTTP/1.1 417"), out);
+    assertTrue(out.toLowerCase().contains("connection: close"), out);
+    assertFalse(ch.isOpen());
+    assertEquals(0, budget.usedBytes());
+    assertTrue(routed.isEmpty());
+    assertFalse(ch.finish());
+  }
+
+  @Test
   void bodyOverTheLimit_andOverTheBudget_areRefusedBeforeTheyAreRead() {
     channel();
     ch.writeInbound(bytes("POST /v1/notes HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t\r\nContent-Length: "
