@@ -62,7 +62,9 @@ public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
   /** A request body larger than this is refused with 413; the page's uploads are the largest bodies. */
   public static final int MAX_BODY_BYTES = 1 << 20;
+  /** Admitted requests waiting for a worker at most; beyond it, 503. */
   public static final int MAX_QUEUED_REQUESTS = 64;
+  /** Threads that run routes: more than one, so a long ask from the page does not hold up the CLI. */
   public static final int WORKERS = 4;
 
   /**
@@ -77,7 +79,7 @@ public final class ApiServer implements AutoCloseable {
   public static final long MAX_BUFFERED_BYTES = 8L << 20;
   /** The request line ("GET /path HTTP/1.1") at most; beyond it, 414. */
   public static final int MAX_REQUEST_LINE_BYTES = 4096;
-  /** All header lines of a request together at most; beyond it, 431. */
+  /** All header lines of a request together at most, line breaks not counted; beyond it, 431. */
   public static final int MAX_HEADER_BYTES = 8192;
   /**
    * A request head must be complete this long after the connection opened or the previous answer was written;
