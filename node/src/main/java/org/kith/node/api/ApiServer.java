@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -19,14 +20,17 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +42,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.kith.node.base.KithException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,12 +51,63 @@ import org.slf4j.LoggerFactory;
  * The local HTTP/JSON API of a running node (spec/API.md): bound to 127.0.0.1 only, every request carries the
  * token from the home folder, and requests whose Host is not this loopback address are refused (DNS
  * rebinding). Routes run off the event loop because they touch the vault and the model.
+ *
+ * <p>Nothing is buffered for a client before it has shown it may ask: {@link RequestGuard} decides on each
+ * request head (Host, credentials, sizes) before any of the body is read, and only admitted requests reach the
+ * aggregator. Connections, heads, bodies and the bytes buffered across connections all have a limit below.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+  /** A request body larger than this is refused with 413; the page's uploads are the largest bodies. */
   public static final int MAX_BODY_BYTES = 1 << 20;
+  /** Admitted requests waiting for a worker at most; beyond it, 503. */
   public static final int MAX_QUEUED_REQUESTS = 64;
+  /** Threads that run routes: more than one, so a long ask from the page does not hold up the CLI. */
   public static final int WORKERS = 4;
+
+  /**
+   * Open connections at most; the next one is answered 503 at accept and closed without being read. Each open
+   * connection may hold a request head (below) and an event-loop read buffer, so this bounds that memory.
+   */
+  public static final int MAX_CONNECTIONS = 64;
+  /**
+   * Request bodies held in memory across all connections at most, from the head that announces them until the
+   * answer is written. A body that would not fit is refused with 503 before it is read.
+   */
+  public static final long MAX_BUFFERED_BYTES = 8L << 20;
+  /** The request line ("GET /path HTTP/1.1") at most; beyond it, 414. */
+  public static final int MAX_REQUEST_LINE_BYTES = 4096;
+  /** All header lines of a request together at most, line breaks not counted; beyond it, 431. */
+  public static final int MAX_HEADER_BYTES = 8192;
+  /**
+   * A request head must be complete this long after the connection opened or the previous answer was written;
+   * otherwise the connection is closed. Counted from the start, not from the last byte, so a client sending a
+   * byte now and then (slowloris) cannot hold a connection; it also ends idle keep-alive connections.
+   */
+  public static final long HEAD_TIMEOUT_MILLIS = 10_000;
+  /** A body must be complete this long after its head was admitted; otherwise the connection is closed. */
+  public static final long BODY_TIMEOUT_MILLIS = 30_000;
+
+  /** The limits one server enforces; tests shrink them to reach the edges with few bytes and little waiting. */
+  record Limits(int maxConnections, long maxBufferedBytes, int maxBodyBytes, long headTimeoutMillis,
+      long bodyTimeoutMillis) {
+    static final Limits DEFAULT = new Limits(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, MAX_BODY_BYTES,
+        HEAD_TIMEOUT_MILLIS, BODY_TIMEOUT_MILLIS);
+
+    Limits {
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("maxConnections < 1: " + maxConnections);
+      }
+      if (maxBodyBytes < 0 || maxBodyBytes > maxBufferedBytes) {
+        throw new IllegalArgumentException("maxBodyBytes not in [0, maxBufferedBytes = " + maxBufferedBytes + "]: "
+            + maxBodyBytes);
+      }
+      if (headTimeoutMillis < 1 || bodyTimeoutMillis < 1) {
+        throw new IllegalArgumentException("timeouts < 1 ms: head " + headTimeoutMillis + ", body "
+            + bodyTimeoutMillis);
+      }
+    }
+  }
 
   /** One-time login tokens live this long; sessions until logout or until the node stops. */
   public static final long LOGIN_TOKEN_MILLIS = 10 * 60 * 1000;
@@ -66,6 +122,7 @@ public final class ApiServer implements AutoCloseable {
       "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css");
 
   private final Router router;
+  private final Limits limits;
   private final byte[] token;
   private final Map<String, Long> loginTokens = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Set<String> sessions = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -78,11 +135,19 @@ public final class ApiServer implements AutoCloseable {
         return t;
       });
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final RequestGuard.Budget budget;
   private Channel channel;
   private int port;
 
   public ApiServer(Router router, String token) {
+    this(router, token, Limits.DEFAULT);
+  }
+
+  ApiServer(Router router, String token, Limits limits) {
     this.router = router;
+    this.limits = limits;
+    this.budget = new RequestGuard.Budget(limits.maxBufferedBytes());
     this.token = token.getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -93,10 +158,21 @@ public final class ApiServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            // All connections share one event loop, so a slot freed by a close is counted before the next accept.
+            ch.closeFuture().addListener(f -> connections.decrementAndGet());
+            if (connections.incrementAndGet() > limits.maxConnections()) {
+              ch.config().setAutoRead(false);
+              ch.pipeline().addLast(new HttpResponseEncoder()).addLast(new Busy());
+              return;
+            }
             ch.pipeline()
-                .addLast(new ReadTimeoutHandler(60))
-                .addLast(new HttpServerCodec())
-                .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
+                .addLast(new HttpServerCodec(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+                    .setMaxHeaderSize(MAX_HEADER_BYTES)))
+                .addLast(new RequestGuard(ApiServer.this::refuseHead, budget, limits))
+                // Closes when it refuses an Expect header: the guard has admitted the head and the codec is
+                // already in its body.
+                .addLast(new HttpObjectAggregator(limits.maxBodyBytes(), true))
                 .addLast(new Handler());
           }
         });
@@ -113,6 +189,11 @@ public final class ApiServer implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** Body bytes held across all connections now, against {@link Limits#maxBufferedBytes()}. */
+  long bufferedBytes() {
+    return budget.usedBytes();
   }
 
   /** A fresh one-time login URL for the page (valid {@link #LOGIN_TOKEN_MILLIS}); its token becomes a cookie. */
@@ -136,7 +217,7 @@ public final class ApiServer implements AutoCloseable {
   /** How a request proved itself. */
   enum Auth { NONE, BEARER, COOKIE }
 
-  Auth auth(FullHttpRequest req) {
+  Auth auth(HttpRequest req) {
     if (authorised(req)) {
       return Auth.BEARER;
     }
@@ -148,7 +229,7 @@ public final class ApiServer implements AutoCloseable {
     return SESSION_COOKIE_PREFIX + port;
   }
 
-  String sessionCookie(FullHttpRequest req) {
+  String sessionCookie(HttpRequest req) {
     String header = req.headers().get(HttpHeaderNames.COOKIE);
     if (header == null) {
       return null;
@@ -162,15 +243,67 @@ public final class ApiServer implements AutoCloseable {
     return null;
   }
 
+  /**
+   * The answer that refuses a request on its head alone, or null to admit it. The guard calls it before any of
+   * the body is read, so it looks at the request line and headers only. In order: Host; the page's files and the
+   * login link, which need no credentials and so may carry no body; credentials; the state header for a cookie
+   * session; Origin; and login links only with the API token.
+   */
+  FullHttpResponse refuseHead(HttpRequest head) {
+    String host = head.headers().get(HttpHeaderNames.HOST, "");
+    if (!host.equals("127.0.0.1:" + port) && !host.equals("localhost:" + port)) {
+      return json(HttpResponseStatus.FORBIDDEN, error("this API answers only to 127.0.0.1:" + port, 1));
+    }
+    String path = new QueryStringDecoder(head.uri()).path();
+    String method = head.method().name();
+    if (method.equals("GET") && (STATIC.containsKey(path) || path.equals("/login"))) {
+      // Whoever may ask without credentials gets no buffer: such a body would be read for nobody.
+      boolean body = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+      return body ? json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, error("this page takes no request body", 1))
+          : null;
+    }
+    Auth auth = auth(head);
+    if (auth == Auth.NONE) {
+      return json(HttpResponseStatus.UNAUTHORIZED, error("not logged in: open the login link that "
+          + "`kith start` printed, or run `kith ui` for a new one (API clients: the token is in api.token)", 1));
+    }
+    boolean changesState = !method.equals("GET") && !method.equals("HEAD");
+    if (auth == Auth.COOKIE && changesState && !"1".equals(head.headers().get(STATE_HEADER))) {
+      return json(HttpResponseStatus.FORBIDDEN,
+          error("refused: a request that changes something must carry the " + STATE_HEADER + " header", 1));
+    }
+    String origin = head.headers().get(HttpHeaderNames.ORIGIN);
+    if (origin != null && !origin.equals("http://127.0.0.1:" + port) && !origin.equals("http://localhost:" + port)) {
+      return json(HttpResponseStatus.FORBIDDEN, error("refused: request from another site", 1));
+    }
+    if (path.equals("/v1/ui/login") && (auth != Auth.BEARER || !method.equals("POST"))) {
+      return json(HttpResponseStatus.FORBIDDEN, error("login links are made with the API token", 1));
+    }
+    return null;
+  }
+
+  /** The answer on a connection over {@link Limits#maxConnections()}: written at accept, nothing read. */
+  private static final class Busy extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      FullHttpResponse res = json(HttpResponseStatus.SERVICE_UNAVAILABLE,
+          error("the node has too many open API connections; retry shortly", 1));
+      res.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  /** Serves requests that {@link RequestGuard} admitted with {@link #refuseHead}: Host and credentials are checked. */
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
       boolean keepAlive = HttpUtil.isKeepAlive(req);
-      String host = req.headers().get(HttpHeaderNames.HOST, "");
-      if (!host.equals("127.0.0.1:" + port) && !host.equals("localhost:" + port)) {
-        send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("this API answers only to 127.0.0.1:" + port, 1));
-        return;
-      }
       QueryStringDecoder path = new QueryStringDecoder(req.uri());
       String file = STATIC.get(path.path());
       if (file != null && req.method().name().equals("GET")) {
@@ -181,28 +314,8 @@ public final class ApiServer implements AutoCloseable {
         login(ctx, keepAlive, path);
         return;
       }
-      Auth auth = auth(req);
-      if (auth == Auth.NONE) {
-        send(ctx, keepAlive, HttpResponseStatus.UNAUTHORIZED, error("not logged in: open the login link that "
-            + "`kith start` printed, or run `kith ui` for a new one (API clients: the token is in api.token)", 1));
-        return;
-      }
-      boolean changesState = !req.method().name().equals("GET") && !req.method().name().equals("HEAD");
-      if (auth == Auth.COOKIE && changesState && !"1".equals(req.headers().get(STATE_HEADER))) {
-        send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN,
-            error("refused: a request that changes something must carry the " + STATE_HEADER + " header", 1));
-        return;
-      }
-      String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-      if (origin != null && !origin.equals("http://127.0.0.1:" + port) && !origin.equals("http://localhost:" + port)) {
-        send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("refused: request from another site", 1));
-        return;
-      }
       if (path.path().equals("/v1/ui/login")) {
-        if (auth != Auth.BEARER || !req.method().name().equals("POST")) {
-          send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("login links are made with the API token", 1));
-          return;
-        }
+        // refuseHead admits only a POST with the API token here.
         JsonObject o = new JsonObject();
         o.addProperty("url", loginUrl());
         send(ctx, keepAlive, HttpResponseStatus.OK, o);
@@ -251,6 +364,12 @@ public final class ApiServer implements AutoCloseable {
             LOG.error("API route {} {} failed: {} at {}", r.method(), routeName(r.path()), e.getClass().getName(), at);
             status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
             out = error("internal error: " + e.getClass().getSimpleName(), 1);
+          } catch (Error e) {
+            // No read deadline runs while a route does: without an answer this connection, its slot and the bytes
+            // of its body would be held until the client gave up.
+            ctx.channel().eventLoop().execute(() -> send(ctx, false, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                error("internal error: " + e.getClass().getSimpleName(), 1)));
+            throw e;
           }
           HttpResponseStatus s = status;
           JsonElement o = out;
@@ -309,7 +428,7 @@ public final class ApiServer implements AutoCloseable {
     write(ctx, keepAlive, response(HttpResponseStatus.OK, bytes, type));
   }
 
-  boolean authorised(FullHttpRequest req) {
+  boolean authorised(HttpRequest req) {
     String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
     if (auth.startsWith("Bearer ")) {
       return MessageDigest.isEqual(auth.substring(7).strip().getBytes(StandardCharsets.US_ASCII), token);
@@ -345,8 +464,11 @@ public final class ApiServer implements AutoCloseable {
   }
 
   static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, JsonElement body) {
-    write(ctx, keepAlive, response(status, body.toString().getBytes(StandardCharsets.UTF_8),
-        "application/json; charset=utf-8"));
+    write(ctx, keepAlive, json(status, body));
+  }
+
+  static FullHttpResponse json(HttpResponseStatus status, JsonElement body) {
+    return response(status, body.toString().getBytes(StandardCharsets.UTF_8), "application/json; charset=utf-8");
   }
 
   /** Every answer, page or JSON, carries the same strict headers. */
