@@ -26,6 +26,7 @@ import org.kith.node.notes.NoteCodec.StoredVector;
 import org.kith.node.notes.NoteId;
 import org.kith.node.notes.Passages;
 import org.kith.node.notes.Passages.Passage;
+import org.kith.node.notes.TextChecks;
 import org.kith.protocol.identity.KeyPair;
 import org.kith.protocol.identity.PublicId;
 import org.kith.storage.Batch;
@@ -152,6 +153,8 @@ public final class PersonalNode implements AutoCloseable {
     long now = clock.millis();
     for (int i = 0; i < passages.size(); i++) {
       Passage p = passages.get(i);
+      TextChecks.requireWellFormed("note text", p.text(), "nothing was added");
+      TextChecks.requireWellFormed("note title", p.title(), "nothing was added");
       String text = p.text() == null ? "" : p.text().strip();
       if (text.isEmpty()) {
         throw KithException.badInput("a note needs some text");
@@ -186,6 +189,7 @@ public final class PersonalNode implements AutoCloseable {
   static List<String> normaliseTags(List<String> tags) throws KithException {
     List<String> out = new ArrayList<>();
     for (String t : tags == null ? List.<String>of() : tags) {
+      TextChecks.requireWellFormed("tag", t, "nothing was added");
       String s = t.strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
       if (s.isEmpty()) {
         continue;

@@ -23,6 +23,7 @@ import org.kith.node.KithException;
 import org.kith.node.NodeServices;
 import org.kith.node.PeerNetwork;
 import org.kith.node.PersonalNode;
+import org.kith.node.notes.TextChecks;
 import org.kith.node.pairing.Peer;
 import org.kith.node.share.SharedRecords;
 import org.kith.node.share.SharedRecords.Held;
@@ -256,6 +257,7 @@ public final class QueryService {
   public record AskResult(List<Item> items, int asked, int answered, List<Silent> silent, int rejected) {}
 
   public AskResult ask(String question, int k, int hops, Duration timeout) throws KithException {
+    TextChecks.requireWellFormed("question", question, "nothing was asked");
     String text = question == null ? "" : question.strip();
     if (text.isEmpty()) {
       throw KithException.badInput("the question is empty");

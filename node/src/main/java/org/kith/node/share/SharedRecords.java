@@ -23,6 +23,7 @@ import org.kith.node.KithException;
 import org.kith.node.PersonalNode;
 import org.kith.node.Vaults;
 import org.kith.node.notes.Note;
+import org.kith.node.notes.TextChecks;
 import org.kith.protocol.Limits;
 import org.kith.protocol.identity.KeyPair;
 import org.kith.protocol.identity.PublicId;
@@ -249,6 +250,7 @@ public final class SharedRecords {
   }
 
   public synchronized Held offer(RecordKind kind, String text, String circle, Duration expiry) throws KithException {
+    TextChecks.requireWellFormed(kind == RecordKind.OFFER ? "offer" : "need", text, "nothing was shared");
     String t = text == null ? "" : text.strip();
     if (t.isEmpty()) {
       throw KithException.badInput("say what you " + (kind == RecordKind.OFFER ? "offer" : "need") + "; nothing was shared");
