@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The Kith home folder and what lives in it. Chosen by {@code --home}, else {@code $KITH_HOME}, else
- * {@code ~/.kith}.
+ * {@code $HOME/.kith} (the JVM's {@code user.home} when HOME is unset or blank).
  */
 public record Home(Path dir) {
   public Home {
@@ -20,7 +20,12 @@ public record Home(Path dir) {
     if (fromEnv != null && !fromEnv.isBlank()) {
       return new Home(Path.of(fromEnv));
     }
-    return new Home(Path.of(System.getProperty("user.home"), ".kith"));
+    // Java takes user.home from the password database, not $HOME: honour $HOME as a shell user expects.
+    String userHome = env.get("HOME");
+    if (userHome == null || userHome.isBlank()) {
+      userHome = System.getProperty("user.home");
+    }
+    return new Home(Path.of(userHome, ".kith"));
   }
 
   /** The encrypted vault (spec/VAULT.md). */

@@ -189,7 +189,7 @@ public final class Kith implements Runnable {
           com.google.gson.JsonObject o = new com.google.gson.JsonObject();
           o.addProperty("error", ke.getMessage());
           o.addProperty("exitCode", ke.exitCode());
-          out.println(o);
+          out.println(TerminalText.json(o.toString()));
         }
         return ke.exitCode();
       }
@@ -197,8 +197,9 @@ public final class Kith implements Runnable {
     });
     cl.setParameterExceptionHandler((ex, a) -> {
       CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
-      err.println("kith: " + ex.getMessage());
-      err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+      err.println("kith: " + TerminalText.clean(ex.getMessage()));
+      err.println(TerminalText.clean("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+          + " --help' for usage."));
       return KithException.USAGE;
     });
     return cl.execute(args);

@@ -72,7 +72,7 @@ final class Passphrases {
           "the vault needs a passphrase: set KITH_PASSPHRASE, pass --passphrase-file FILE (- for standard input),"
               + " or run in a terminal");
     }
-    char[] p = c.readPassword("%s: ", prompt);
+    char[] p = c.readPassword("%s: ", TerminalText.clean(prompt));
     if (p == null || p.length == 0) {
       throw new KithException(KithException.LOCKED, "no passphrase given; nothing was changed");
     }

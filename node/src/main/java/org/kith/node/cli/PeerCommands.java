@@ -51,12 +51,12 @@ final class PeerCommands {
         t.say(Qr.render(code));
       }
       if (!c.json) {
-        c.err.println("Invite for circle '" + o.get("circle").getAsString() + "', " + uses + " use(s), until "
+        t.note("Invite for circle '" + o.get("circle").getAsString() + "', " + uses + " use(s), until "
             + o.get("expiresAt").getAsString() + ". Reaches you at " + String.join(", ",
             o.getAsJsonArray("addresses").asList().stream().map(e -> e.getAsString()).toList()) + ".");
-        c.err.println("Give it only to the person you mean: whoever holds it can pair with you.");
+        t.note("Give it only to the person you mean: whoever holds it can pair with you.");
         if (c.api().isEmpty()) {
-          c.err.println("Your node is not running: start it with `kith start` so the invite can be used.");
+          t.note("Your node is not running: start it with `kith start` so the invite can be used.");
         }
       }
       return 0;

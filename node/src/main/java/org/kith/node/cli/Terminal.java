@@ -5,7 +5,10 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import java.io.PrintStream;
 
-/** The one place where words for the person at the terminal are written. */
+/**
+ * The one place where words for the person at the terminal are written. Everything goes through
+ * {@link TerminalText}, since much of it (notes, snippets, names, error messages) comes from peers.
+ */
 final class Terminal {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
@@ -24,31 +27,42 @@ final class Terminal {
   /** Human output; suppressed in --json mode so stdout stays machine-readable. */
   void say(String line) {
     if (!json) {
-      out.println(line);
+      out.println(TerminalText.clean(line));
     }
   }
 
   void sayf(String format, Object... args) {
     if (!json) {
-      out.printf(java.util.Locale.ROOT, format, args);
+      out.print(TerminalText.clean(String.format(java.util.Locale.ROOT, format, cleanArgs(args))));
     }
   }
 
   /** Machine output; printed only in --json mode. */
   void json(JsonElement e) {
     if (json) {
-      out.println(GSON.toJson(e));
+      out.println(TerminalText.json(GSON.toJson(e)));
     }
   }
 
   /** Progress and notes on stderr; never user data. */
   void note(String line) {
     if (!json) {
-      err.println(line);
+      err.println(TerminalText.clean(line));
     }
   }
 
   void error(String message) {
-    err.println("kith: " + message);
+    err.println("kith: " + TerminalText.clean(message));
+  }
+
+  /** Cleaned before formatting too, so that {@code %-16s} pads what is shown, not what was dropped. */
+  private static Object[] cleanArgs(Object[] args) {
+    Object[] a = args.clone();
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] instanceof CharSequence cs) {
+        a[i] = TerminalText.clean(cs.toString());
+      }
+    }
+    return a;
   }
 }

@@ -35,7 +35,7 @@ final class UiCommand implements Callable<Integer> {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.waitFor(5, TimeUnit.SECONDS);
       } catch (IOException e) {
-        c.err.println("Open that link in your browser (no xdg-open here).");
+        t.note("Open that link in your browser (no xdg-open here).");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import org.kith.node.notes.Passages.Passage;
+import org.kith.node.notes.TextChecks;
 
 /**
  * Imports Markdown and text files and folders (recursively; hidden folders such as {@code .obsidian} and
@@ -141,6 +142,11 @@ public final class Importer {
       }
       if (!accepted(Path.of(name))) {
         skipped.add(name + ": only .md, .markdown and .txt files");
+        continue;
+      }
+      int broken = TextChecks.brokenAt(u.text());
+      if (broken > 0) {
+        skipped.add(name + ": not UTF-8 text (a lone UTF-16 surrogate at position " + broken + ")");
         continue;
       }
       byte[] bytes = u.text() == null ? new byte[0] : u.text().getBytes(StandardCharsets.UTF_8);

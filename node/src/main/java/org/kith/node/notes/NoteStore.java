@@ -67,6 +67,8 @@ public final class NoteStore {
     long now = clock.millis();
     for (int i = 0; i < passages.size(); i++) {
       Passage p = passages.get(i);
+      TextChecks.requireWellFormed("note text", p.text(), "nothing was added");
+      TextChecks.requireWellFormed("note title", p.title(), "nothing was added");
       String text = p.text() == null ? "" : p.text().strip();
       if (text.isEmpty()) {
         throw KithException.badInput("a note needs some text");
@@ -89,6 +91,7 @@ public final class NoteStore {
       if (t == null) {
         throw KithException.badInput("a tag is empty (null)");
       }
+      TextChecks.requireWellFormed("tag", t, "nothing was added");
       String s = t.strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
       if (s.isEmpty()) {
         continue;

@@ -24,6 +24,7 @@ import org.kith.node.net.ErrorFrameException;
 import org.kith.node.net.PeerConnection;
 import org.kith.node.net.PeerRpc;
 import org.kith.node.notes.NoteStore;
+import org.kith.node.notes.TextChecks;
 import org.kith.node.peers.Peer;
 import org.kith.node.peers.PeerService;
 import org.kith.node.records.Held;
@@ -107,6 +108,7 @@ public final class Asking {
   }
 
   public AskResult ask(String question, int k, int hops, Duration timeout) throws KithException {
+    TextChecks.requireWellFormed("question", question, "nothing was asked");
     String text = question == null ? "" : question.strip();
     if (text.isEmpty()) {
       throw KithException.badInput("the question is empty");

@@ -7,6 +7,7 @@ import java.time.Duration;
 import org.kith.node.base.KithException;
 import org.kith.node.identity.Signer;
 import org.kith.node.notes.Note;
+import org.kith.node.notes.TextChecks;
 import org.kith.protocol.Limits;
 import org.kith.protocol.proto.NeedContent;
 import org.kith.protocol.proto.NoteContent;
@@ -59,6 +60,7 @@ public final class Sharing {
   }
 
   public Held offer(RecordKind kind, String text, String circle, Duration expiry) throws KithException {
+    TextChecks.requireWellFormed(kind == RecordKind.OFFER ? "offer" : "need", text, "nothing was shared");
     String t = text == null ? "" : text.strip();
     if (t.isEmpty()) {
       throw KithException.badInput("say what you " + (kind == RecordKind.OFFER ? "offer" : "need") + "; nothing was shared");
