@@ -54,6 +54,7 @@ final class VaultRepair {
         problems.add("the database folder " + dbDir + " has no CURRENT file: a normal open refuses it");
       }
       Path scratch = Path.of(System.getProperty("java.io.tmpdir"));
+      // Only reached when a normal open would refuse the database.
       return permissiveScan(dbDir, scratch, valueKey.bytes(), null, problems, false);
     }
   }
@@ -118,7 +119,7 @@ final class VaultRepair {
         return Optional.empty();
       }
       try {
-        List<VaultReport.StoreReport> stores = scanAll(db, hs, present, valueKey, true, null, problems);
+        List<VaultReport.StoreReport> stores = scanAll(db, hs, present, valueKey, null, problems);
         try {
           db.verifyChecksum();
         } catch (RocksDBException e) {
@@ -158,7 +159,8 @@ final class VaultRepair {
           }
         }
       }
-      if (!Files.isRegularFile(copyDb.resolve("CURRENT"))) {
+      boolean currentLost = !Files.isRegularFile(copyDb.resolve("CURRENT"));
+      if (currentLost) {
         Optional<String> manifest = newestManifest(copyDb);
         if (manifest.isEmpty()) {
           return unreadable(problems, "the database folder holds no MANIFEST file", mustOpen);
@@ -167,7 +169,8 @@ final class VaultRepair {
         Files.writeString(copyDb.resolve("CURRENT"), manifest.get() + "\n", StandardCharsets.US_ASCII);
         problems.add("the database had no CURRENT file; read with the newest MANIFEST, " + manifest.get());
       }
-      boolean opensNormally = opensStrictly(copyDb);
+      // Salvage asks; check only gets here when the answer is no.
+      boolean opensNormally = mustOpen && !currentLost && opensStrictly(copyDb);
       List<Store> present;
       try {
         present = listStores(copyDb, problems);
@@ -195,7 +198,7 @@ final class VaultRepair {
                       + "): the newest writes may be missing");
             }
             log.lines().forEach(l -> problems.add("RocksDB: " + l));
-            List<VaultReport.StoreReport> stores = scanAll(db, hs, present, valueKey, false, visitor, problems);
+            List<VaultReport.StoreReport> stores = scanAll(db, hs, present, valueKey, visitor, problems);
             return new VaultReport(opensNormally, problems, stores);
           } finally {
             closeAll(hs, db);
@@ -297,7 +300,6 @@ final class VaultRepair {
       List<ColumnFamilyHandle> hs,
       List<Store> present,
       byte[] valueKey,
-      boolean verifyChecksums,
       SalvageVisitor visitor,
       List<String> problems)
       throws VaultException {
@@ -308,63 +310,81 @@ final class VaultRepair {
         problems.add("store " + s.cfName() + " is missing from the database");
         out.add(new VaultReport.StoreReport(s, 0, 0, true));
       } else {
-        out.add(scan(db, hs.get(i + 1), s, valueKey, verifyChecksums, visitor, problems));
+        out.add(scan(db, hs.get(i + 1), s, valueKey, visitor, problems));
       }
     }
     return out;
   }
 
   /**
-   * Reads one store in key order, authenticating every value. If RocksDB stops at a block it cannot read, reads
-   * again from the last key backwards down to where it stopped, so only the entries of the damaged region are lost.
+   * Reads one store in key order with block checksums on, authenticating every value. If RocksDB stops at a block
+   * it cannot read, reads again from the last key backwards down to the damage, then walks the damaged stretch
+   * once more with checksums off: whatever there still authenticates is as good as any other entry (the AEAD
+   * covers store, key and value), and what does not is counted or lost, never handed over.
    */
   private static VaultReport.StoreReport scan(
-      RocksDB db,
-      ColumnFamilyHandle h,
-      Store s,
-      byte[] valueKey,
-      boolean verifyChecksums,
-      SalvageVisitor visitor,
-      List<String> problems)
+      RocksDB db, ColumnFamilyHandle h, Store s, byte[] valueKey, SalvageVisitor visitor, List<String> problems)
       throws VaultException {
     Counts c = new Counts(s, valueKey, visitor);
     byte[] lastForward = null;
+    byte[] firstBackward = null;
     String stopped = null;
-    try (ReadOptions ro = new ReadOptions().setVerifyChecksums(verifyChecksums).setFillCache(false);
+    try (ReadOptions ro = new ReadOptions().setVerifyChecksums(true).setFillCache(false);
         RocksIterator it = db.newIterator(h, ro)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         lastForward = it.key();
         c.entry(lastForward, it.value());
       }
-      try {
-        it.status();
-      } catch (RocksDBException e) {
-        stopped = e.getMessage();
+      stopped = error(it);
+      if (stopped == null) {
+        return c.report(false, problems);
       }
-      if (stopped != null) {
-        for (it.seekToLast(); it.isValid(); it.prev()) {
-          byte[] key = it.key();
-          if (lastForward != null && Arrays.compareUnsigned(key, lastForward) <= 0) {
-            break;
-          }
-          c.entry(key, it.value());
+      for (it.seekToLast(); it.isValid(); it.prev()) {
+        byte[] key = it.key();
+        if (lastForward != null && Arrays.compareUnsigned(key, lastForward) <= 0) {
+          break;
         }
-        try {
-          it.status();
-        } catch (RocksDBException e) {
-          stopped += "; reading back from the end stopped too: " + e.getMessage();
-        }
-        problems.add(
-            "store " + s.cfName() + ": reading stopped at damage RocksDB cannot read past ("
-                + stopped + "); entries in the damaged part are lost");
+        firstBackward = key;
+        c.entry(key, it.value());
       }
     }
-    if (c.failed > 0) {
-      problems.add(
-          "store " + s.cfName() + ": " + c.failed + " record(s) fail authentication (" + String.join(", ", c.named)
-              + (c.failed > c.named.size() ? ", …" : "") + ")");
+    long before = c.readable;
+    String unreadable = null;
+    try (ReadOptions ro = new ReadOptions().setVerifyChecksums(false).setFillCache(false);
+        RocksIterator it = db.newIterator(h, ro)) {
+      if (lastForward == null) {
+        it.seekToFirst();
+      } else {
+        it.seek(lastForward);
+      }
+      for (; it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (lastForward != null && Arrays.compareUnsigned(key, lastForward) <= 0) {
+          continue;
+        }
+        if (firstBackward != null && Arrays.compareUnsigned(key, firstBackward) >= 0) {
+          break;
+        }
+        c.entry(key, it.value());
+      }
+      unreadable = error(it);
     }
-    return new VaultReport.StoreReport(s, c.readable, c.failed, stopped != null);
+    problems.add(
+        "store " + s.cfName() + ": damage RocksDB cannot read past, after key "
+            + (lastForward == null ? "(none)" : Hex.encode(lastForward)) + " (" + stopped + "); "
+            + (c.readable - before) + " entries in the damaged stretch still authenticate"
+            + (unreadable == null ? "" : ", then reading stopped again (" + unreadable + ")")
+            + "; entries whose bytes were damaged there are lost");
+    return c.report(true, problems);
+  }
+
+  private static String error(RocksIterator it) {
+    try {
+      it.status();
+      return null;
+    } catch (RocksDBException e) {
+      return e.getMessage();
+    }
   }
 
   private static final class Counts {
@@ -381,6 +401,15 @@ final class VaultRepair {
       this.valueKey = valueKey;
       this.cfName = store.cfName().getBytes(StandardCharsets.UTF_8);
       this.visitor = visitor;
+    }
+
+    VaultReport.StoreReport report(boolean incomplete, List<String> problems) {
+      if (failed > 0) {
+        problems.add(
+            "store " + store.cfName() + ": " + failed + " record(s) fail authentication (" + String.join(", ", named)
+                + (failed > named.size() ? ", …" : "") + ")");
+      }
+      return new VaultReport.StoreReport(store, readable, failed, incomplete);
     }
 
     void entry(byte[] key, byte[] sealed) throws VaultException {
