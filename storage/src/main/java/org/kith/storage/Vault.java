@@ -141,7 +141,7 @@ public final class Vault implements AutoCloseable {
         roReason = e.getMessage();
       }
       // RocksDB created a MANIFEST, a WAL, an OPTIONS file and a LOG with the process umask.
-      FilePerms.restrictTree(dbDir);
+      tightenQuietly(dbDir);
     } catch (RocksDBException e) {
       closeHandles(out, opened);
       releaseNative();
@@ -207,6 +207,15 @@ public final class Vault implements AutoCloseable {
       // Left as it is; see above.
     }
     return exposed;
+  }
+
+  /** Best effort, as {@link #tightenVaultFolder}: the folder's own 0700 protects what cannot be changed. */
+  private static void tightenQuietly(Path dbDir) {
+    try {
+      FilePerms.restrictTree(dbDir);
+    } catch (IOException | RuntimeException e) {
+      // Left as it is; the next open tries again.
+    }
   }
 
   /**
@@ -800,13 +809,9 @@ public final class Vault implements AutoCloseable {
       return;
     }
     closeHandles(allHandles, db);
-    try {
-      // Files RocksDB created since the last flush (a new WAL, a rotated LOG) get 0600 now rather than at the next
-      // open; the folder's 0700 covers them in between.
-      FilePerms.restrictTree(dir.resolve(DB_DIR));
-    } catch (IOException ignored) {
-      // The next open tightens again.
-    }
+    // Files RocksDB created since the last flush (a new WAL, a rotated LOG) get 0600 now rather than at the next
+    // open; the folder's 0700 covers them in between.
+    tightenQuietly(dir.resolve(DB_DIR));
     releaseNative();
   }
 
