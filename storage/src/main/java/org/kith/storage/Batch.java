@@ -66,7 +66,7 @@ public final class Batch implements AutoCloseable {
     try {
       vault.db().write(vault.syncWrite(), batch);
     } catch (RocksDBException e) {
-      throw RocksErrors.wrap("writing a batch", vault.dir(), e);
+      throw vault.writeFailed("writing a batch", e);
     }
   }
 

@@ -82,8 +82,10 @@ public final class Vault implements AutoCloseable {
   private final RocksDB db;
   private final List<ColumnFamilyHandle> allHandles;
   private final EnumMap<Store, ColumnFamilyHandle> handles = new EnumMap<>(Store.class);
-  private final boolean readOnly;
-  private final String readOnlyReason;
+  /** Opened with RocksDB.openReadOnly (the full-disk fallback); then backup packs the files as they are. */
+  private final boolean openedReadOnly;
+  /** Why writes are off (RocksDB's ENOSPC message), or null while they work. */
+  private volatile String readOnlyReason;
   private final boolean permissionsTightened;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -157,7 +159,7 @@ public final class Vault implements AutoCloseable {
     }
     this.db = opened;
     this.allHandles = out;
-    this.readOnly = ro;
+    this.openedReadOnly = ro;
     this.readOnlyReason = roReason;
     this.permissionsTightened = tightened;
     // out.get(0) is the default column family, then the stores in the order the descriptors named them. A
@@ -542,7 +544,7 @@ public final class Vault implements AutoCloseable {
     try {
       db.put(handles.get(s), syncWrite, key, sealed);
     } catch (RocksDBException e) {
-      throw RocksErrors.wrap("writing " + s.cfName(), dir, e);
+      throw writeFailed("writing " + s.cfName(), e);
     }
   }
 
@@ -554,7 +556,7 @@ public final class Vault implements AutoCloseable {
     try {
       db.delete(handles.get(s), syncWrite, key);
     } catch (RocksDBException e) {
-      throw RocksErrors.wrap("deleting from " + s.cfName(), dir, e);
+      throw writeFailed("deleting from " + s.cfName(), e);
     }
   }
 
@@ -681,7 +683,7 @@ public final class Vault implements AutoCloseable {
     try {
       List<BackupArchive.Entry> entries = new ArrayList<>();
       entries.add(new BackupArchive.Entry(KEY_FILE, dir.resolve(KEY_FILE)));
-      Path source = readOnly ? dir.resolve(DB_DIR) : checkpoint(checkpointDir);
+      Path source = openedReadOnly ? dir.resolve(DB_DIR) : checkpoint(checkpointDir);
       try (Stream<Path> files = Files.list(source)) {
         for (Path p : (Iterable<Path>) files.sorted()::iterator) {
           if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && isDatabaseFile(p.getFileName().toString())) {
@@ -786,11 +788,13 @@ public final class Vault implements AutoCloseable {
   }
 
   /**
-   * True if the vault was opened read-only because its disk is full: reads and {@link #backup} work, every write
-   * throws {@link VaultReadOnlyException}. Open it again once space is freed.
+   * True if writes are off because the vault's disk is full: it was opened read-only for that reason, or a write
+   * failed for lack of space while it was open (RocksDB then refuses every later write until the database is
+   * opened again). Reads work, and so does {@link #backup} on a vault opened read-only; every write throws
+   * {@link VaultReadOnlyException}. Open the vault again once space is freed.
    */
   public boolean readOnly() {
-    return readOnly;
+    return readOnlyReason != null;
   }
 
   /**
@@ -822,12 +826,29 @@ public final class Vault implements AutoCloseable {
   }
 
   void assertWritable() throws VaultReadOnlyException {
-    if (readOnly) {
-      throw new VaultReadOnlyException(
-          "the vault at " + dir + " is open read-only because its disk is full (" + readOnlyReason
-              + "): reading and `kith backup` to another disk work, writes are off until space is freed;"
-              + " free some space, then restart Kith");
+    String reason = readOnlyReason;
+    if (reason != null) {
+      throw readOnlyError("", reason);
     }
+  }
+
+  private VaultReadOnlyException readOnlyError(String prefix, String reason) {
+    return new VaultReadOnlyException(
+        prefix + "the vault at " + dir + " is read-only because its disk is full (" + reason + "): reading works,"
+            + " writes are off until space is freed and the vault is opened again; free some space, then restart"
+            + " Kith (a restart on a still-full disk opens it read-only, and `kith backup` to another disk works)");
+  }
+
+  /**
+   * A write RocksDB refused. Out of space, RocksDB keeps refusing writes until the database is opened again (it
+   * records a background error, and RocksJava has no way to resume), so the vault says so from then on.
+   */
+  VaultException writeFailed(String doing, RocksDBException e) {
+    if (RocksErrors.isNoSpace(e)) {
+      readOnlyReason = e.getMessage();
+      return readOnlyError("this write did not complete: ", e.getMessage());
+    }
+    return RocksErrors.wrap(doing, dir, e);
   }
 
   ColumnFamilyHandle handle(Store s) {

@@ -147,12 +147,18 @@ class FullDiskTest {
     }
   }
 
-  @Test
-  void realFullDisk_onATmpfs() throws Exception {
+  /** A fresh 8 MiB tmpfs, unmounted after the test; skips the test where mounting is not allowed. */
+  private Path smallDisk() throws Exception {
     Path mnt = Files.createDirectory(tmp.resolve("mnt"));
     int rc = run("mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", mnt.toString());
     assumeTrue(rc == 0, "cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN); the injected test still runs");
     mounted = mnt;
+    return mnt;
+  }
+
+  @Test
+  void realFullDisk_onATmpfs() throws Exception {
+    Path mnt = smallDisk();
     Path dir = mnt.resolve("v");
     writeNotes(dir);
     Path filler = mnt.resolve("filler");
@@ -179,6 +185,44 @@ class FullDiskTest {
     }
     try (Vault v = Vault.open(dir, TestVaults.PASS)) {
       assertArrayEquals(value(99), v.get(Store.NOTES, key(99)));
+    }
+  }
+
+  @Test
+  void diskFillingUpWhileOpen_turnsWritesOff_andARestartOpensReadOnly() throws Exception {
+    Path mnt = smallDisk();
+    Path dir = mnt.resolve("v");
+    writeNotes(dir);
+    Path filler = mnt.resolve("filler");
+    try (Vault v = Vault.open(dir, TestVaults.PASS)) {
+      assertFalse(v.readOnly());
+      fill(filler);
+      VaultReadOnlyException e =
+          assertThrows(VaultReadOnlyException.class, () -> v.put(Store.NOTES, key(90), new byte[8192]));
+      assertTrue(e.getMessage().startsWith("this write did not complete"), e.getMessage());
+      assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+      assertTrue(v.readOnly(), "RocksDB refuses every later write until the database is opened again");
+      Files.delete(filler);
+      assertThrows(VaultReadOnlyException.class, () -> v.put(Store.NOTES, key(91), value(91)), "still, until reopened");
+      try (Batch b = v.batch()) {
+        assertThrows(VaultReadOnlyException.class, () -> b.put(Store.NOTES, key(92), value(92)));
+      }
+      assertArrayEquals(value(3), v.get(Store.NOTES, key(3)), "reads work");
+      fill(filler);
+    }
+    Path backupFile = tmp.resolve("after-restart.kithbak");
+    try (Vault v = Vault.open(dir, TestVaults.PASS)) {
+      assertReadOnlyButReadable(v, backupFile);
+    }
+    assertBackupRestores(backupFile);
+    Files.delete(filler);
+    try (Vault v = Vault.open(dir, TestVaults.PASS)) {
+      assertFalse(v.readOnly());
+      assertNull(v.get(Store.NOTES, key(90)), "the write that failed is not there");
+      v.put(Store.NOTES, key(90), value(90));
+      for (int i = 0; i < NOTES; i++) {
+        assertArrayEquals(value(i), v.get(Store.NOTES, key(i)), "note " + i);
+      }
     }
   }
 
