@@ -22,6 +22,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.LiveFileMetaData;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -192,7 +193,16 @@ final class VaultRepair {
             continue;
           }
           try {
-            if (mode == RocksSetup.Mode.SALVAGE_BEST_EFFORTS) {
+            if (mode == RocksSetup.Mode.SALVAGE) {
+              // Without paranoid checks RocksDB opens a database whose MANIFEST names a table file that is gone,
+              // then cannot read any store that had data in it; best-efforts recovery goes back to the newest
+              // state whose files are all there instead.
+              List<String> missing = missingTableFiles(db, copyDb);
+              if (!missing.isEmpty()) {
+                last = new RocksDBException("table files missing: " + String.join(", ", missing));
+                continue;
+              }
+            } else {
               problems.add(
                   "read with RocksDB's best-efforts recovery (" + last.getMessage()
                       + "): the newest writes may be missing");
@@ -230,6 +240,17 @@ final class VaultRepair {
       none.add(new VaultReport.StoreReport(s, 0, 0, true));
     }
     return new VaultReport(false, problems, none);
+  }
+
+  private static List<String> missingTableFiles(RocksDB db, Path dbDir) {
+    List<String> missing = new ArrayList<>();
+    for (LiveFileMetaData f : db.getLiveFilesMetaData()) {
+      String name = Path.of(f.fileName()).getFileName().toString();
+      if (!Files.isRegularFile(dbDir.resolve(name))) {
+        missing.add(name);
+      }
+    }
+    return missing;
   }
 
   private static boolean opensStrictly(Path dbDir) {

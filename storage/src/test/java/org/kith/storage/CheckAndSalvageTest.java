@@ -232,6 +232,35 @@ class CheckAndSalvageTest {
   }
 
   @Test
+  void lostTableFile_salvageFallsBackToBestEffortsRecovery() throws Exception {
+    Path dir = tmp.resolve("v");
+    try (Vault v = TestVaults.create(dir);
+        FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      for (int i = 0; i < 20; i++) {
+        v.put(Store.NOTES, key(i), value(Store.NOTES, i));
+      }
+      v.db().flush(fo, v.handle(Store.NOTES));
+      for (int i = 20; i < 40; i++) {
+        v.put(Store.NOTES, key(i), value(Store.NOTES, i));
+      }
+      v.db().flush(fo, v.handle(Store.NOTES));
+    }
+    Path newest;
+    try (Stream<Path> s = Files.list(dir.resolve(Vault.DB_DIR))) {
+      newest = s.filter(p -> p.toString().endsWith(".sst")).max(Comparator.naturalOrder()).orElseThrow();
+    }
+    Files.delete(newest);
+    assertThrows(VaultException.class, () -> Vault.open(dir, TestVaults.PASS));
+    VaultReport r = Vault.check(dir, TestVaults.PASS);
+    assertFalse(r.opensNormally());
+    assertTrue(
+        r.problems().stream().anyMatch(p -> p.contains("best-efforts") && p.contains(newest.getFileName().toString())),
+        r.problems().toString());
+    assertEquals(20, store(r, Store.NOTES).readable(), "the state before the lost file");
+    assertEquals(Map.of("notes", 20), salvage(dir, scratch()));
+  }
+
+  @Test
   void looseModes_areReported_notChanged() throws Exception {
     Path dir = vault(1, false);
     Path key = dir.resolve(Vault.KEY_FILE);
