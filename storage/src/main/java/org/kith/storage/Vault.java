@@ -380,8 +380,16 @@ public final class Vault implements AutoCloseable {
 
   /**
    * Opens the vault in {@code dir}. The key is unwrapped before anything else is opened, so a wrong passphrase
-   * changes no byte on disk. A damaged database is refused with {@link VaultCorruptException} before anything is
-   * written. On a full disk the vault opens read-only (see {@link #readOnly()}).
+   * changes no byte on disk. A damaged database is refused before anything is written. On a full disk the vault
+   * opens read-only (see {@link #readOnly()}); check {@link #permissionsTightened()} to tell the owner that the
+   * folder was readable by other accounts.
+   *
+   * @throws VaultMissingException no vault in {@code dir}
+   * @throws WrongPassphraseException the passphrase does not unwrap the key (or the key file was altered)
+   * @throws VaultCorruptException the key file is malformed or lost, or the database is damaged (a damaged log,
+   *     MANIFEST or missing CURRENT); the message names {@code kith restore} and {@code kith vault salvage}
+   * @throws VaultLockedException another process, or another open in this one, holds the vault
+   * @throws VaultException the vault was written by a newer Kith, or another disk or RocksDB error
    */
   public static Vault open(Path dir, char[] passphrase) throws VaultException {
     SecretBytes master = unlock(dir, passphrase);
