@@ -27,6 +27,8 @@ import org.rocksdb.FlushOptions;
  * still authenticates, from a copy, never touching the original (spec/VAULT.md section 8.1).
  */
 class CheckAndSalvageTest {
+  private static final Comparator<Path> BY_SIZE = Comparator.comparingLong(p -> p.toFile().length());
+
   @TempDir Path tmp;
 
   private static byte[] key(int i) {
@@ -114,7 +116,7 @@ class CheckAndSalvageTest {
     Path dir = vault(60, false);
     Path log;
     try (Stream<Path> s = Files.list(dir.resolve(Vault.DB_DIR))) {
-      log = s.filter(p -> p.toString().endsWith(".log")).max(Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+      log = s.filter(p -> p.toString().endsWith(".log")).max(BY_SIZE).orElseThrow();
     }
     byte[] b = Files.readAllBytes(log);
     b[b.length / 2] ^= 0x01;
@@ -154,7 +156,8 @@ class CheckAndSalvageTest {
     assertEquals(2, store(r, Store.NOTES).failed());
     String line = r.problems().stream().filter(p -> p.contains("fail authentication")).findFirst().orElseThrow();
     assertTrue(line.contains("store notes"), line);
-    assertTrue(line.contains(HexFormat.of().formatHex(altered)) && line.contains(HexFormat.of().formatHex(moved)), line);
+    assertTrue(line.contains(HexFormat.of().formatHex(altered)), line);
+    assertTrue(line.contains(HexFormat.of().formatHex(moved)), line);
 
     Map<String, Integer> got = salvage(dir, scratch());
     assertEquals(18, got.get("notes"));
@@ -178,7 +181,7 @@ class CheckAndSalvageTest {
     }
     Path sst;
     try (Stream<Path> s = Files.list(dir.resolve(Vault.DB_DIR))) {
-      sst = s.filter(p -> p.toString().endsWith(".sst")).max(Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+      sst = s.filter(p -> p.toString().endsWith(".sst")).max(BY_SIZE).orElseThrow();
     }
     byte[] b = Files.readAllBytes(sst);
     int mid = b.length / 2;
@@ -267,7 +270,9 @@ class CheckAndSalvageTest {
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
     VaultReport r = Vault.check(dir, TestVaults.PASS);
     assertFalse(r.ok());
-    assertTrue(r.problems().stream().anyMatch(p -> p.contains("vault.key is open to other accounts")), r.problems().toString());
+    assertTrue(
+        r.problems().stream().anyMatch(p -> p.contains("vault.key is open to other accounts")),
+        r.problems().toString());
     assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
   }
 
@@ -276,7 +281,8 @@ class CheckAndSalvageTest {
     Path dir = vault(5, false);
     Path scratch = scratch();
     assertThrows(WrongPassphraseException.class, () -> Vault.check(dir, "wrong".toCharArray()));
-    assertThrows(WrongPassphraseException.class, () -> Vault.salvage(dir, "wrong".toCharArray(), scratch, (s, k, v) -> {}));
+    assertThrows(
+        WrongPassphraseException.class, () -> Vault.salvage(dir, "wrong".toCharArray(), scratch, (s, k, v) -> {}));
     assertThrows(VaultMissingException.class, () -> Vault.check(tmp.resolve("none"), TestVaults.PASS));
     try (Vault open = Vault.open(dir, TestVaults.PASS)) {
       assertNotNull(open);

@@ -26,12 +26,16 @@ final class DiskSnapshot {
         String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
         String what =
             Files.isRegularFile(p)
-                ? Files.size(p) + " bytes sha256 " + Hex.encode(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)))
+                ? Files.size(p) + " bytes sha256 " + Hex.encode(sha256(Files.readAllBytes(p)))
                 : "dir";
         m.put(root.relativize(p).toString(), what + " " + mode + " mtime " + Files.getLastModifiedTime(p));
       }
     }
     return m;
+  }
+
+  private static byte[] sha256(byte[] b) throws Exception {
+    return MessageDigest.getInstance("SHA-256").digest(b);
   }
 
   static void assertUnchanged(Map<String, String> before, Path root, String what) throws Exception {
