@@ -28,6 +28,7 @@ public final class Batch implements AutoCloseable {
 
   public Batch put(Store s, byte[] key, byte[] value) throws VaultException {
     assertUsable();
+    vault.assertWritable();
     byte[] sealed = vault.seal(s, key, value);
     count(key.length + sealed.length);
     try {
@@ -40,6 +41,7 @@ public final class Batch implements AutoCloseable {
 
   public Batch delete(Store s, byte[] key) throws VaultException {
     assertUsable();
+    vault.assertWritable();
     Vault.checkKey(key);
     count(key.length);
     try {
@@ -59,11 +61,12 @@ public final class Batch implements AutoCloseable {
   public void commit() throws VaultException {
     assertUsable();
     vault.checkOpen();
+    vault.assertWritable();
     committed = true;
     try {
       vault.db().write(vault.syncWrite(), batch);
     } catch (RocksDBException e) {
-      throw RocksErrors.wrap("writing a batch", vault.dir(), e);
+      throw vault.writeFailed("writing a batch", e);
     }
   }
 

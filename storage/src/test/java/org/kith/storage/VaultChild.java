@@ -4,8 +4,11 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
+import org.rocksdb.FlushOptions;
 
 /**
  * A child JVM for tests that need a second process. Modes:
@@ -14,7 +17,10 @@ import java.util.HexFormat;
  *   <li>{@code hold DIR PASS}: open the vault, print {@code OPEN}, hold it until stdin closes;
  *   <li>{@code open DIR PASS}: try to open, print {@code OK} or the exception's simple class name;
  *   <li>{@code write DIR PASS RUN}: open, then forever add note-like values and print {@code ACK <hex key> <n> .} after
- *       each put or batch commit has returned (the parent SIGKILLs it).
+ *       each put or batch commit has returned (the parent SIGKILLs it);
+ *   <li>{@code perms DIR PASS BACKUP}: print the mode of a probe file ({@code UMASK-PROBE rwx...}), create a vault,
+ *       write, flush and back up, printing {@code LOOSE <path> <mode>} for any file or folder that is not
+ *       owner-only after each step, then {@code DONE} (run under a loose umask by the parent).
  * </ul>
  */
 public final class VaultChild {
@@ -28,6 +34,13 @@ public final class VaultChild {
 
   static byte[] vectorValue(String run, long n) {
     return ("vector " + n + " of run " + run).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void printLoose(PrintStream out, Path dir) throws Exception {
+    for (String l : FilePermissionsTest.loose(dir)) {
+      out.println("LOOSE " + l);
+    }
+    out.flush();
   }
 
   @SuppressWarnings("try") // the open Vault is held, not used: that is the point of "hold" and "open"
@@ -76,6 +89,29 @@ public final class VaultChild {
             out.flush();
           }
         }
+      }
+      case "perms" -> {
+        Path probe = Files.createFile(dir.resolveSibling("umask-probe"));
+        out.println("UMASK-PROBE " + PosixFilePermissions.toString(Files.getPosixFilePermissions(probe)));
+        try (Vault v = Vault.create(dir, pass, KdfProfile.TESTING_ONLY_INSECURE)) {
+          printLoose(out, dir);
+          for (int i = 0; i < 100; i++) {
+            v.put(Store.NOTES, Vault.randomId(), noteValue("perms", i));
+          }
+          try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            v.db().flush(fo, v.handle(Store.NOTES));
+          }
+          long until = System.nanoTime() + 10_000_000_000L;
+          while (!FilePermissionsTest.loose(dir).isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(20);
+          }
+          printLoose(out, dir);
+          v.backup(Path.of(args[3]));
+          printLoose(out, dir);
+        }
+        printLoose(out, dir);
+        out.println("DONE");
+        out.flush();
       }
       default -> throw new IllegalArgumentException("unknown mode: " + mode);
     }

@@ -8,10 +8,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -95,8 +95,8 @@ public final class BackupArchive {
   }
 
   /**
-   * Unpacks into {@code dir} (which must exist and be empty), verifying every entry and the trailer. On any damage
-   * throws and leaves partial files behind for the caller to remove.
+   * Unpacks into {@code dir} (which must exist and be empty), verifying every entry and the trailer. Files are
+   * created 0600 and folders 0700. On any damage throws and leaves partial files behind for the caller to remove.
    */
   public static void read(Path archive, Path dir) throws IOException, DamagedException {
     MessageDigest whole = sha256();
@@ -138,9 +138,11 @@ public final class BackupArchive {
             throw new DamagedException("entry " + name + ": length " + size + " out of range");
           }
           Path target = dir.resolve(name);
-          Files.createDirectories(target.getParent());
+          if (!Files.isDirectory(target.getParent())) {
+            FilePerms.createDir(target.getParent());
+          }
           MessageDigest md = sha256();
-          try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
+          try (OutputStream out = Channels.newOutputStream(FilePerms.createFile(target))) {
             long left = size;
             while (left > 0) {
               int n = in.read(buf, 0, (int) Math.min(buf.length, left));

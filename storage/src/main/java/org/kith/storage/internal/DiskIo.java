@@ -13,12 +13,14 @@ import java.util.HexFormat;
 public final class DiskIo {
   private DiskIo() {}
 
-  /** Replaces {@code target} with {@code bytes} atomically: readers see the old file or the new, never a mix. */
+  /**
+   * Replaces {@code target} with {@code bytes} atomically: readers see the old file or the new, never a mix. The
+   * new file is owner-only (0600) from the moment it exists.
+   */
   public static void writeAtomically(Path target, byte[] bytes) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + HexFormat.of().formatHex(VaultCrypto.random(6)));
     try {
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FilePerms.createFile(tmp)) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
           ch.write(b);

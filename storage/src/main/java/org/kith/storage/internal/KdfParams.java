@@ -16,6 +16,14 @@ public record KdfParams(long opsLimit, long memLimitBytes) {
    */
   public static final KdfParams DEFAULT = new KdfParams(3, 128L << 20);
 
+  /**
+   * The stronger of the two in each parameter: a passphrase change wraps with this against {@link #DEFAULT}, so it
+   * never lowers the cost and raises a vault made with test or older parameters to the current default.
+   */
+  public KdfParams atLeast(KdfParams floor) {
+    return new KdfParams(Math.max(opsLimit, floor.opsLimit), Math.max(memLimitBytes, floor.memLimitBytes));
+  }
+
   public KdfParams {
     if (opsLimit < MIN_OPS || opsLimit > MAX_OPS) {
       throw new IllegalArgumentException("opsLimit out of [" + MIN_OPS + ", " + MAX_OPS + "]: " + opsLimit);
