@@ -43,6 +43,11 @@ import org.rocksdb.WriteOptions;
  * passphrase. The on-disk format is spec/VAULT.md.
  *
  * <p>Thread-safe for get/put/delete/batch/forEach; {@link #close()} must not race with other calls.
+ *
+ * <p>Why one class of this size: it is the storage module's whole public surface and the one owner of the
+ * RocksDB handle, its options and its lifetime; opening (strict WAL check, read-only fallback, permissions),
+ * the sealed reads and writes, backup and restore all share that handle and its lock. Crypto, key files,
+ * backups and repair live in their own classes; what stays here is what must see the open database.
  */
 public final class Vault implements AutoCloseable {
   static final String KEY_FILE = "vault.key";

@@ -32,6 +32,9 @@ import org.rocksdb.RocksIterator;
 /**
  * {@link Vault#check} and {@link Vault#salvage} (spec/VAULT.md section 8.1): read a vault that may be damaged
  * without changing a byte of it.
+ *
+ * <p>Why one class of this size: check and salvage walk the same damaged database with the same fallbacks
+ * (checksums on, backwards, checksums off), and keep them in one place.
  */
 final class VaultRepair {
   /** Record keys named per store in a report line; the count says how many more there are. */

@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing is buffered for a client before it has shown it may ask: {@link RequestGuard} decides on each
  * request head (Host, credentials, sizes) before any of the body is read, and only admitted requests reach the
  * aggregator. Connections, heads, bodies and the bytes buffered across connections all have a limit below.
+ *
+ * <p>Why one class of this size: the pipeline, authentication (token, login link, session cookies) and the
+ * limits decide together on each request; routes are elsewhere ({@link Router}).
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
@@ -198,7 +201,7 @@ public final class ApiServer implements AutoCloseable {
 
   /** A fresh one-time login URL for the page (valid {@link #LOGIN_TOKEN_MILLIS}); its token becomes a cookie. */
   public String loginUrl() {
-    long now = System.currentTimeMillis();
+    long now = router.clock().millis();
     loginTokens.values().removeIf(exp -> exp < now);
     if (loginTokens.size() >= MAX_LOGIN_TOKENS) {
       loginTokens.clear();
@@ -394,7 +397,7 @@ public final class ApiServer implements AutoCloseable {
   private void login(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder path) {
     java.util.List<String> t = path.parameters().get("token");
     Long expires = t == null || t.isEmpty() ? null : loginTokens.remove(t.get(0));
-    if (expires == null || expires < System.currentTimeMillis()) {
+    if (expires == null || expires < router.clock().millis()) {
       FullHttpResponse res = response(HttpResponseStatus.FORBIDDEN, ("This login link was already used, has expired, or is"
           + " wrong. Run `kith ui` for a new one.\n").getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
       write(ctx, keepAlive, res);

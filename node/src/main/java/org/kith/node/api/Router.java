@@ -68,8 +68,10 @@ public final class Router {
   }
 
   private final List<Route> routes;
+  private final java.time.Clock clock;
 
   public Router(KithNode node) {
+    this.clock = node.clock();
     List<Route> r = new ArrayList<>();
     r.addAll(NodeRoutes.routes(node));
     r.addAll(NoteRoutes.routes(node));
@@ -77,6 +79,11 @@ public final class Router {
     r.addAll(ShareRoutes.routes(node));
     r.addAll(ProfileRoutes.routes(node));
     this.routes = List.copyOf(r);
+  }
+
+  /** The node's clock: login links and sessions expire by it. */
+  public java.time.Clock clock() {
+    return clock;
   }
 
   /** The table, for documentation and tests. */

@@ -38,6 +38,9 @@ import picocli.CommandLine.Option;
  * The community demo: three throwaway nodes (Alice, Bob, Carol) on loopback in temporary homes, Alice–Bob and
  * Bob–Carol paired. They import a bundled sample of notes, share some, publish topic profiles, ask each other,
  * and show that private notes never leave a vault and that hop rules hold. Everything is removed at the end.
+ *
+ * <p>Why one class of this size: it is a script, read top to bottom as the story the demo tells; each step
+ * calls the same node code as the CLI and the API.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"See a small Kith community without touching your own vault: Alice, Bob and Carol run three",

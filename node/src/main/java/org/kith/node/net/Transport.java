@@ -65,6 +65,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All callbacks ({@link RequestHandler}, {@link Admission}, future completions) run on the event loop and
  * must not block. Nothing a peer sent (payloads, query text) is logged; connection events log at DEBUG.
+ *
+ * <p>Why one class of this size: the connection table, the one-connection-per-peer rule, reconnection and
+ * the connection budget are one piece of state guarded by one lock; splitting them would spread that lock.
+ * The pipeline's handlers (handshake, box-stream, frames, connection) are classes of their own.
  */
 public final class Transport implements PeerRpc, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
