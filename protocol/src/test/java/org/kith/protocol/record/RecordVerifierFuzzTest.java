@@ -162,7 +162,8 @@ class RecordVerifierFuzzTest {
     tails.put("valid-retract", tail(retract));
     tails.put("edge-1byte", new byte[] {0x10});
     tails.put("edge-reach-3", tail(note.toBuilder().setReach(3).build()));
-    tails.put("edge-audience-65", tail(note.toBuilder().setAudience("a".repeat(Limits.MAX_AUDIENCE_BYTES + 1)).build()));
+    tails.put("edge-audience-65",
+        tail(note.toBuilder().setAudience("a".repeat(Limits.MAX_AUDIENCE_BYTES + 1)).build()));
     tails.put("edge-lifetime-max-plus-1", tail(note.toBuilder()
         .setExpiresAtMs(note.getCreatedAtMs() + Limits.MAX_RECORD_LIFETIME_MS + 1).build()));
     tails.put("edge-content-max-plus-1", tail(note.toBuilder()
