@@ -121,6 +121,8 @@ class InviteCodeFuzzTest {
     texts.put("edge-one-short", ascii(one.text().substring(0, one.text().length() - 1)));
     texts.put("edge-bad-character", ascii(one.text().replace('a', '1')));
     texts.put("edge-1byte", new byte[] {'k'});
+    // One character past the longest code (four addresses of 100 bytes): refused before decoding.
+    texts.put("edge-798-characters", ascii(InviteCode.PREFIX + "a".repeat(798)));
     FuzzSupport.checkSeeds(getClass(), "parse_anyText", texts);
 
     byte[] addr = ascii("127.0.0.1:7347");
@@ -137,6 +139,7 @@ class InviteCodeFuzzTest {
     byte[] trailing = payload(1, 1, addr);
     payloads.put("edge-trailing-byte", Arrays.copyOf(trailing, trailing.length + 1));
     payloads.put("edge-1byte", new byte[] {1});
+    payloads.put("edge-address-not-utf8", payload(1, 1, new byte[] {'h', (byte) 0xff, ':', '1'}));
     FuzzSupport.checkSeeds(getClass(), "parse_anyPayload", payloads);
   }
 }
