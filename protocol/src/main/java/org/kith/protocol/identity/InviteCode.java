@@ -2,6 +2,8 @@ package org.kith.protocol.identity;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,6 +31,11 @@ public final class InviteCode {
   public static final int SECRET_BYTES = 32;
   private static final byte VERSION = 1;
   private static final int CHECK_BYTES = 4;
+  /** The longest payload and checksum: four addresses of the longest length. */
+  private static final int MAX_CODE_BYTES =
+      1 + 32 + ID_BYTES + SECRET_BYTES + 8 + 1 + MAX_ADDRESSES * (1 + MAX_ADDRESS_BYTES) + CHECK_BYTES;
+  /** Base32 characters of {@link #MAX_CODE_BYTES}: no longer text can be a valid code. */
+  private static final int MAX_BODY_CHARS = (8 * MAX_CODE_BYTES + 4) / 5;
 
   private final byte[] inviterKey;
   private final byte[] inviteId;
@@ -121,6 +128,10 @@ public final class InviteCode {
             + "'): it was mistyped; copy it again");
       }
     }
+    if (body.length() > MAX_BODY_CHARS) {
+      throw new InvalidIdException("the invite code is too long: it holds more than one code, or other text;"
+          + " copy the code alone");
+    }
     byte[] all = PublicId.base32Decode(body);
     if (all.length < 1 + 32 + ID_BYTES + SECRET_BYTES + 8 + 1 + 2 + CHECK_BYTES) {
       throw new InvalidIdException("the invite code is too short: it was cut off; copy it whole");
@@ -156,7 +167,7 @@ public final class InviteCode {
         }
         byte[] a = new byte[len];
         b.get(a);
-        addrs.add(new String(a, StandardCharsets.UTF_8));
+        addrs.add(utf8(a));
       }
       if (b.hasRemaining()) {
         throw new InvalidIdException("the invite code is malformed (trailing bytes)");
@@ -164,6 +175,23 @@ public final class InviteCode {
       return new InviteCode(key, id, secret, expires, addrs);
     } catch (java.nio.BufferUnderflowException e) {
       throw new InvalidIdException("the invite code is malformed (cut short)");
+    }
+  }
+
+  /**
+   * Strict UTF-8: {@code new String(bytes, UTF_8)} would replace a malformed sequence with U+FFFD, whose three
+   * bytes can push an address past {@link #MAX_ADDRESS_BYTES}, and the invite would name another address
+   * than the one in the code.
+   */
+  private static String utf8(byte[] bytes) throws InvalidIdException {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new InvalidIdException("the invite code is malformed (an address is not UTF-8)");
     }
   }
 

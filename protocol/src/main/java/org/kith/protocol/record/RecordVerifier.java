@@ -51,10 +51,11 @@ public final class RecordVerifier {
    * @param nowMs the verifier's clock, Unix milliseconds
    */
   public static VerifiedRecord verify(SignedRecord signed, long nowMs) throws RecordException {
-    byte[] signature = signed.getSignature().toByteArray();
-    if (signature.length != SIGNATURE_BYTES) {
+    // Sizes are checked before anything is copied: a copy sized by a peer's length field comes after its bound.
+    int signatureBytes = signed.getSignature().size();
+    if (signatureBytes != SIGNATURE_BYTES) {
       throw new RecordException(
-          RecordException.Reason.MALFORMED, "signature of " + signature.length + " bytes, expected 64");
+          RecordException.Reason.MALFORMED, "signature of " + signatureBytes + " bytes, expected 64");
     }
     ByteString bodyBytes = signed.getBody();
     if (bodyBytes.size() > Limits.MAX_RECORD_BYTES) {
@@ -67,6 +68,7 @@ public final class RecordVerifier {
       throw new RecordException(
           RecordException.Reason.MALFORMED, "body does not start with a 32-byte author field");
     }
+    byte[] signature = signed.getSignature().toByteArray();
     byte[] message = new byte[DOMAIN.length + n];
     System.arraycopy(DOMAIN, 0, message, 0, DOMAIN.length);
     bodyBytes.copyTo(message, DOMAIN.length);
