@@ -27,10 +27,13 @@ public final class ApiClient {
   ApiClient(int port, String token) {
     this.port = port;
     this.token = token;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   /** The running node of this home, if one answers. A stale node.json (the node died) yields empty. */
+  /** How long a node whose process cannot be looked up may take to answer before it is taken as gone. */
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(30);
+
   public static Optional<ApiClient> find(Home home) {
     Optional<RunFiles.RunInfo> info = RunFiles.runInfo(home);
     Optional<String> token = RunFiles.token(home);
@@ -38,8 +41,15 @@ public final class ApiClient {
       return Optional.empty();
     }
     ApiClient c = new ApiClient(info.get().apiPort(), token.get());
+    // A live process that wrote these files holds the vault: use its API even if a busy machine makes it slow
+    // to answer (a short probe here once sent commands to open the locked vault themselves). Files left by a
+    // process that died are stale.
+    Optional<ProcessHandle> owner = ProcessHandle.of(info.get().pid());
+    if (owner.isPresent()) {
+      return owner.get().isAlive() ? Optional.of(c) : Optional.empty();
+    }
     try {
-      c.call("GET", "/v1/status", Map.of(), null, Duration.ofSeconds(3));
+      c.call("GET", "/v1/status", Map.of(), null, PROBE_TIMEOUT);
       return Optional.of(c);
     } catch (KithException e) {
       return Optional.empty();

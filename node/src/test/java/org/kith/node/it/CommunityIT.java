@@ -93,22 +93,22 @@ class CommunityIT {
     assertEquals(recordId, list.get(0).getAsJsonObject().get("id").getAsString());
 
     // Bob asks his peers: Alice's record, signed by her, under the petname Bob gave her.
-    List<JsonObject> bobs = results(obj(ok(bob, "ask", "how to fix a bike puncture", "--json").out()));
+    List<JsonObject> bobs = results(obj(ok(bob, "ask", "how to fix a bike puncture", "--json", "--timeout", "60s").out()));
     assertTrue(bobs.stream().anyMatch(r -> r.get("id").getAsString().equals(recordId)
         && r.get("author").getAsString().equals("Alice")), bobs.toString());
-    assertTrue(ok(bob, "ask", "how to fix a bike puncture").out().contains("from Alice"));
+    assertTrue(ok(bob, "ask", "how to fix a bike puncture", "--timeout", "60s").out().contains("from Alice"));
 
     // Carol is not paired with Alice: hop 1 does not reach the record, hop 2 does, without naming Alice.
-    List<JsonObject> hop1 = results(obj(ok(carol, "ask", "how to fix a bike puncture", "--json").out()));
+    List<JsonObject> hop1 = results(obj(ok(carol, "ask", "how to fix a bike puncture", "--json", "--timeout", "60s").out()));
     assertTrue(hop1.stream().noneMatch(r -> r.get("id").getAsString().equals(recordId)), hop1.toString());
-    List<JsonObject> hop2 = results(obj(ok(carol, "ask", "how to fix a bike puncture", "--hops", "2", "--json").out()));
+    List<JsonObject> hop2 = results(obj(ok(carol, "ask", "how to fix a bike puncture", "--hops", "2", "--json", "--timeout", "60s").out()));
     JsonObject relayed = hop2.stream().filter(r -> r.get("id").getAsString().equals(recordId)).findFirst().orElseThrow();
     assertEquals("someone Bob knows", relayed.get("author").getAsString());
     assertFalse(hop2.toString().contains("bank pin"));
 
     ok(alice, "unshare", recordId.substring(0, 12));
     assertEquals(0, JsonParser.parseString(ok(alice, "shared", "--json").out()).getAsJsonArray().size());
-    List<JsonObject> after = results(obj(ok(bob, "ask", "how to fix a bike puncture", "--hops", "1", "--json").out()));
+    List<JsonObject> after = results(obj(ok(bob, "ask", "how to fix a bike puncture", "--hops", "1", "--json", "--timeout", "60s").out()));
     assertTrue(after.stream().noneMatch(r -> r.get("id").getAsString().equals(recordId)
         && !r.get("local").getAsBoolean()), after.toString());
 
@@ -116,7 +116,10 @@ class CommunityIT {
     // Carol's only peer goes away and she has no notes: nobody could be asked, exit 4.
     bobNode.destroy();
     bobNode.waitFor();
-    Thread.sleep(500);
+    // Carol's node notices the closed connection: wait for it rather than for a fixed time.
+    for (int i = 0; i < 900 && ok(carol, "peers", "--json").out().contains("\"connected\":true"); i++) {
+      Thread.sleep(100);
+    }
     LauncherIT.Run unreachable = run(carol, "ask", "how to fix a bike puncture", "--timeout", "2s");
     assertEquals(4, unreachable.code(), unreachable.out() + unreachable.err());
   }
