@@ -190,7 +190,10 @@ public final class PeerConnection {
 
   private volatile boolean closing;
 
-  /** Wall-clock milliseconds when the last frame arrived from the peer (the handshake's end at first). */
+  /**
+   * When the last frame arrived from the peer (the handshake's end at first), in milliseconds of the
+   * transport's {@link Transport#clock()}.
+   */
   public long lastSeenMillis() {
     return lastSeenMillis;
   }

@@ -102,6 +102,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
   private static final class Maintained {
     final List<InetSocketAddress> addrs;
     int failures; // guarded by this object
+    long dials; // guarded by this object
     ScheduledFuture<?> timer; // guarded by this object
 
     Maintained(List<InetSocketAddress> addrs) {
@@ -293,6 +294,25 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
   }
 
+  /** Whether {@link #maintain} keeps {@code peer} connected: until {@link #forget} or {@link #close}. */
+  boolean maintains(PublicId peer) {
+    return maintained.containsKey(peer);
+  }
+
+  /**
+   * Dials {@link #maintain} started to {@code peer} since the call that maintains it now; 0 when it is not
+   * maintained. Read-only, so that tests can await reconnect attempts instead of sleeping.
+   */
+  long dialAttempts(PublicId peer) {
+    Maintained m = maintained.get(peer);
+    if (m == null) {
+      return 0;
+    }
+    synchronized (m) {
+      return m.dials;
+    }
+  }
+
   private void schedule(PublicId peer, Maintained m, long delayMillis) {
     if (closed.get() || maintained.get(peer) != m) {
       return;
@@ -313,6 +333,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
     InetSocketAddress addr;
     synchronized (m) {
       addr = m.addrs.get(m.failures % m.addrs.size());
+      m.dials++;
     }
     connect(addr, peer).whenComplete((c, e) -> {
       long delay;

@@ -87,7 +87,8 @@ class LyingPeerTest {
     MiniCluster.await("connection to mallory", () -> alice.node.peers().connectedPeers().contains(mallory.id()));
 
     for (int hops = 1; hops <= 2; hops++) {
-      Asking.AskResult r = alice.node.queries().ask("ladder to lend", 5, hops, java.time.Duration.ofSeconds(3));
+      // Generous: a busy machine may take seconds to answer, and Mallory answers at once, so nothing waits it out.
+      Asking.AskResult r = alice.node.queries().ask("ladder to lend", 5, hops, java.time.Duration.ofSeconds(30));
       assertEquals(1, r.answered());
       assertEquals(2, r.rejected(), "hops " + hops);
       assertEquals(1, r.items().stream().filter(i -> !i.local() || !i.author().equals("you")).count());

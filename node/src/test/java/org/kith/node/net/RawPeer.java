@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.kith.protocol.Limits;
@@ -33,6 +34,8 @@ final class RawPeer implements AutoCloseable {
   private BoxStreamEncoder encoder;
   private BoxStreamDecoder decoder;
   private final FrameDecoder frames = new FrameDecoder();
+  /** Frames decoded but not yet handed out by {@link #next()}. */
+  private final ArrayDeque<Frame> decoded = new ArrayDeque<>();
 
   private RawPeer(Socket socket) throws IOException {
     this.socket = socket;
@@ -43,8 +46,10 @@ final class RawPeer implements AutoCloseable {
   /** TCP only; no handshake. */
   static RawPeer tcp(InetSocketAddress addr) throws IOException {
     Socket s = new Socket();
-    s.connect(addr, 5000);
-    s.setSoTimeout(10_000);
+    // Safety nets against a hang, not timing assertions.
+    int limitMillis = (int) TestNode.AWAIT_LIMIT.toMillis();
+    s.connect(addr, limitMillis);
+    s.setSoTimeout(limitMillis);
     return new RawPeer(s);
   }
 
@@ -84,29 +89,53 @@ final class RawPeer implements AutoCloseable {
     out.flush();
   }
 
-  /** Every frame until the server closes the connection; fails if it is still open after 10 s. */
-  List<Frame> readUntilClosed() throws Exception {
-    List<Frame> got = new ArrayList<>();
-    byte[] buf = new byte[8192];
-    while (true) {
-      int n;
-      try {
-        n = in.read(buf);
-      } catch (SocketTimeoutException e) {
-        throw new AssertionError("server did not close the connection; frames so far " + got);
-      } catch (IOException e) {
-        return got; // reset
-      }
-      if (n < 0) {
-        return got;
-      }
-      if (decoder == null) {
-        continue;
-      }
-      for (byte[] body : decoder.decode(buf, 0, n)) {
-        got.addAll(frames.feed(body));
+  /** The next frame from the server; fails if the connection closes first or stays silent too long. */
+  Frame next() throws Exception {
+    while (decoded.isEmpty()) {
+      if (!readSome()) {
+        throw new AssertionError("server closed the connection");
       }
     }
+    return decoded.poll();
+  }
+
+  /**
+   * Every frame not yet returned by {@link #next()}, until the server closes the connection; fails if it is
+   * still open after {@link TestNode#AWAIT_LIMIT}, a safety net.
+   */
+  List<Frame> readUntilClosed() throws Exception {
+    // Overall, not per read: a server that keeps sending (PINGs) would otherwise hold a test forever.
+    long deadline = System.nanoTime() + TestNode.AWAIT_LIMIT.toNanos();
+    while (readSome()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("server did not close the connection; frames so far " + decoded);
+      }
+    }
+    List<Frame> got = new ArrayList<>(decoded);
+    decoded.clear();
+    return got;
+  }
+
+  /** Reads and decodes what arrived; false once the server closed the connection. */
+  private boolean readSome() throws Exception {
+    byte[] buf = new byte[8192];
+    int n;
+    try {
+      n = in.read(buf);
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("nothing from the server for " + TestNode.AWAIT_LIMIT + "; frames so far " + decoded);
+    } catch (IOException e) {
+      return false; // reset
+    }
+    if (n < 0) {
+      return false;
+    }
+    if (decoder != null) {
+      for (byte[] body : decoder.decode(buf, 0, n)) {
+        decoded.addAll(frames.feed(body));
+      }
+    }
+    return true;
   }
 
   @Override

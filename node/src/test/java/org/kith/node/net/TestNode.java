@@ -2,6 +2,7 @@ package org.kith.node.net;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,10 +26,20 @@ import org.kith.protocol.proto.SyncRequest;
 
 /** A transport with a scriptable handler and admission, for tests in one JVM over loopback. */
 final class TestNode implements RequestHandler, Admission, AutoCloseable {
+  /**
+   * How long a test waits for an event before it fails: a safety net for a test that would otherwise hang,
+   * never a timing assertion, so generous enough for a small, busy machine.
+   */
+  static final Duration AWAIT_LIMIT = Duration.ofSeconds(90);
+
+  /**
+   * Timers that never fire in a test that does not ask for them: handshake and request timeouts far above
+   * anything a busy machine takes, and keepalives so rare that no PING takes a rate-limit token unasked.
+   */
   static TransportConfig config() {
     return TransportConfig.defaults()
         .withRequestLimits(256, 100_000, 100_000)
-        .withTimers(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5))
+        .withTimers(Duration.ofSeconds(30), Duration.ofMinutes(20), Duration.ofMinutes(10), Duration.ofSeconds(30))
         .withReconnect(Duration.ofMillis(50), Duration.ofMillis(400));
   }
 
@@ -52,8 +63,17 @@ final class TestNode implements RequestHandler, Admission, AutoCloseable {
   }
 
   TestNode(TransportConfig config, KeyPair identity) {
+    this(config, identity, Clock.systemUTC());
+  }
+
+  /** With the clock rate limits and the idle timeout read, so that a test moves their time by hand. */
+  TestNode(TransportConfig config, Clock clock) {
+    this(config, KeyPair.generate(), clock);
+  }
+
+  TestNode(TransportConfig config, KeyPair identity, Clock clock) {
     this.identity = identity;
-    this.transport = new Transport(config, identity, NetworkKey.KITH_V1, this, this);
+    this.transport = new Transport(config, identity, NetworkKey.KITH_V1, this, this, clock);
   }
 
   PublicId id() {

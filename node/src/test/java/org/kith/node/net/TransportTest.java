@@ -12,6 +12,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +25,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.kith.node.MutableClock;
 import org.kith.protocol.Limits;
 import org.kith.protocol.frame.FrameCodec;
 import org.kith.protocol.identity.KeyPair;
+import org.kith.protocol.identity.PublicId;
 import org.kith.protocol.proto.Answer;
 import org.kith.protocol.proto.ErrorCode;
 import org.kith.protocol.proto.Frame;
@@ -57,22 +60,28 @@ class TransportTest {
     return n;
   }
 
+  private TestNode node(TransportConfig config, Clock clock) {
+    TestNode n = new TestNode(config, clock);
+    open.add(n);
+    return n;
+  }
+
   private static <T> T await(CompletableFuture<T> f) throws Exception {
-    return f.get(15, TimeUnit.SECONDS);
+    return f.get(TestNode.AWAIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static Throwable failure(CompletableFuture<?> f) throws Exception {
     try {
-      f.get(15, TimeUnit.SECONDS);
+      await(f);
     } catch (ExecutionException e) {
       return e.getCause();
     }
     return fail("expected a failure, got a value");
   }
 
-  /** Polls until {@code condition} holds; a generous deadline, not a timing assertion. */
+  /** Polls until {@code condition} holds, failing only after {@link TestNode#AWAIT_LIMIT}: a safety net. */
   private static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    long deadline = System.nanoTime() + TestNode.AWAIT_LIMIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         fail("timed out waiting for: " + what);
@@ -81,13 +90,76 @@ class TransportTest {
     }
   }
 
+  /** A loopback address where, a moment ago, a port was free: dials to it are refused. */
+  private static InetSocketAddress nobodyListens() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return new InetSocketAddress("127.0.0.1", s.getLocalPort());
+    }
+  }
+
+  /**
+   * How many dials {@link Transport#maintain} makes to an address where nobody listens before the delays
+   * between them, each at least half its backoff (see {@link Transport#backoffMillis}), add up to more than
+   * {@code reconnectMax}: awaiting that many proves the transport's reconnect timers ran for longer than that.
+   */
+  private static long dialsSpanningReconnectMax(TransportConfig config) {
+    long min = config.reconnectMin().toMillis();
+    long max = config.reconnectMax().toMillis();
+    long spannedMillis = 0;
+    long dials = 1; // the first goes out at once
+    for (int failures = 1; spannedMillis <= max; failures++) {
+      spannedMillis += Math.min(max, min << Math.min(failures, 30)) / 2;
+      dials++;
+    }
+    return dials;
+  }
+
   private static ByteString qid(int i) {
     return ByteString.copyFromUtf8(String.format("%016d", i));
   }
 
+  /** Any fixed deadline: the transport only checks that one is set, and TestNode's handler does not read it. */
+  private static final long DEADLINE_UNIX_MS = 4_102_444_800_000L; // 2100-01-01
+
   private static Query query(int i) {
     return Query.newBuilder().setQueryId(qid(i)).setText("question").setHops(1).setK(5)
-        .setDeadlineUnixMs(System.currentTimeMillis() + 60_000).build();
+        .setDeadlineUnixMs(DEADLINE_UNIX_MS).build();
+  }
+
+  private static CompletableFuture<Frame> ping(PeerConnection c) {
+    return c.request(FrameType.PING, Empty.getDefaultInstance());
+  }
+
+  /**
+   * Sends {@code n} PINGs at once and returns what became of each, in order: {@code +} answered,
+   * {@code -} refused with RATE_LIMITED. Any other outcome fails the test.
+   */
+  private static String outcomes(PeerConnection c, int n) throws Exception {
+    List<CompletableFuture<Frame>> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add(ping(c));
+    }
+    StringBuilder got = new StringBuilder();
+    for (CompletableFuture<Frame> f : all) {
+      try {
+        assertEquals(FrameType.PONG, await(f).getHeader().getType());
+        got.append('+');
+      } catch (ExecutionException e) {
+        assertEquals(ErrorCode.RATE_LIMITED, assertInstanceOf(ErrorFrameException.class, e.getCause()).code());
+        got.append('-');
+      }
+    }
+    return got.toString();
+  }
+
+  /** Moves the shared clock by {@code step} and waits until each end of the connection heard from the other. */
+  private static void keepaliveStep(MutableClock clock, Duration step, PeerConnection one, PeerConnection other)
+      throws InterruptedException {
+    clock.advance(step);
+    long now = clock.millis();
+    waitUntil("a keepalive round at " + now, () -> one.lastSeenMillis() >= now && other.lastSeenMillis() >= now
+        || !one.isOpen() || !other.isOpen());
+    assertTrue(one.isOpen() && other.isOpen(), "PING/PONG keeps a quiet connection up");
   }
 
   private static Answer answer() {
@@ -336,27 +408,39 @@ class TransportTest {
     PeerConnection c = client.transport.connection(serverIdentity.id()).orElseThrow();
     assertEquals(FrameType.ANSWER, await(c.request(FrameType.QUERY, query(1))).getHeader().getType());
     assertEquals(2, client.connected.size());
+    assertTrue(client.transport.dialAttempts(serverIdentity.id()) >= 2, "dialled, then redialled");
+    int serverSaw = restarted.connected.size();
 
+    assertTrue(client.transport.maintains(serverIdentity.id()));
     client.transport.forget(serverIdentity.id());
+    assertFalse(client.transport.maintains(serverIdentity.id()));
+    assertEquals(0, client.transport.dialAttempts(serverIdentity.id()));
     c.close();
-    waitUntil("closed", () -> !c.isOpen());
-    Thread.sleep(600); // longer than reconnectMax: a forgotten peer is not redialled
+    waitUntil("the close reported", () -> client.closed.contains(c));
+    // A forgotten peer is not redialled. A redial would come after reconnectMax at most; a peer still
+    // maintained, where nobody listens, is redialled with growing delays that soon add up to more than that.
+    PublicId elsewhere = KeyPair.generate().id();
+    client.transport.maintain(elsewhere, List.of(nobodyListens()));
+    long dials = dialsSpanningReconnectMax(client.transport.config());
+    waitUntil(dials + " dials to a peer that is down", () -> client.transport.dialAttempts(elsewhere) >= dials);
     assertTrue(client.transport.connection(serverIdentity.id()).isEmpty());
+    assertEquals(2, client.connected.size(), "no new connection");
+    assertEquals(serverSaw, restarted.connected.size(), "the server was not dialled again");
+    assertFalse(client.transport.maintains(serverIdentity.id()));
+    assertEquals(0, client.transport.dialAttempts(serverIdentity.id()));
   }
 
   @Test
   void maintain_keepsTryingWhileTheServerIsDown() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    InetSocketAddress down = nobodyListens();
     KeyPair serverIdentity = KeyPair.generate();
     TestNode client = node();
-    client.transport.maintain(serverIdentity.id(), List.of(new InetSocketAddress("127.0.0.1", port)));
-    Thread.sleep(300); // a few failed attempts
+    client.transport.maintain(serverIdentity.id(), List.of(down));
+    waitUntil("a few failed attempts", () -> client.transport.dialAttempts(serverIdentity.id()) >= 3);
+    assertTrue(client.transport.connection(serverIdentity.id()).isEmpty());
     TestNode server = new TestNode(TestNode.config(), serverIdentity);
     open.add(server);
-    server.listen(port);
+    server.listen(down.getPort());
     waitUntil("connected once the server is up", () -> client.transport.connection(serverIdentity.id()).isPresent());
   }
 
@@ -394,21 +478,43 @@ class TransportTest {
 
   @Test
   void keepalive_keepsAQuietConnection_idleTimeoutClosesASilentPeer() throws Exception {
-    TransportConfig quick = TestNode.config().withTimers(Duration.ofSeconds(5), Duration.ofMillis(2000),
-        Duration.ofMillis(100), Duration.ofSeconds(5));
-    TestNode a = node(quick).listen();
-    TestNode b = node(quick);
+    // PINGs go out on Netty's timer after every keepaliveInterval of silence; whether a peer has been silent
+    // for idleTimeout is judged on the transport's clock, which this test moves by hand, in steps shorter than
+    // the idle timeout, each once both ends of the connection heard from each other at the new time.
+    Duration idle = Duration.ofMillis(2000);
+    Duration step = Duration.ofMillis(500);
+    TransportConfig quick = TestNode.config().withTimers(Duration.ofSeconds(30), idle, Duration.ofMillis(100),
+        Duration.ofSeconds(5));
+    MutableClock clock = MutableClock.now();
+    TestNode a = node(quick, clock).listen();
+    TestNode b = node(quick, clock);
     PeerConnection ba = await(b.transport.connect(a.address, a.id()));
-    Thread.sleep(3000); // longer than the idle timeout, with no traffic but keepalives
-    assertTrue(ba.isOpen(), "PING/PONG kept it up");
-    assertTrue(System.currentTimeMillis() - ba.lastSeenMillis() < 2000);
-
-    try (RawPeer raw = RawPeer.handshake(a.address, KeyPair.generate(), a.id())) {
-      raw.hello();
-      List<Frame> got = raw.readUntilClosed(); // it never answers a PING
-      assertTrue(got.stream().anyMatch(f -> f.getHeader().getType() == FrameType.PING), got.toString());
+    waitUntil("a sees b", () -> a.transport.connection(b.id()).isPresent());
+    PeerConnection ab = a.transport.connection(b.id()).orElseThrow();
+    long start = clock.millis();
+    while (clock.millis() - start <= idle.toMillis()) {
+      keepaliveStep(clock, step, ab, ba); // no traffic but keepalives
     }
-    assertTrue(ba.isOpen());
+    assertTrue(ab.isOpen() && ba.isOpen(), "PING/PONG kept it up for longer than the idle timeout");
+
+    KeyPair silent = KeyPair.generate();
+    try (RawPeer raw = RawPeer.handshake(a.address, silent, a.id())) {
+      raw.hello();
+      assertEquals(FrameType.HELLO, raw.next().getHeader().getType());
+      assertEquals(FrameType.PING, raw.next().getHeader().getType(), "a quiet peer is pinged");
+      waitUntil("a saw the silent peer's HELLO",
+          () -> a.transport.connection(silent.id()).flatMap(PeerConnection::hello).isPresent());
+      PeerConnection toSilent = a.transport.connection(silent.id()).orElseThrow();
+      long heard = toSilent.lastSeenMillis();
+      while (clock.millis() - heard < idle.toMillis()) {
+        // On the transport's clock the silent peer is not yet idle long enough, so nothing may have closed it.
+        assertTrue(toSilent.isOpen(), "closed after " + (clock.millis() - heard) + " ms of silence");
+        keepaliveStep(clock, step, ab, ba);
+      }
+      raw.readUntilClosed(); // it never answers a PING: closed at the next check, the clock standing still
+      waitUntil("a dropped the silent peer", () -> a.transport.connection(silent.id()).isEmpty());
+    }
+    assertTrue(ab.isOpen() && ba.isOpen());
   }
 
   @Test
@@ -456,59 +562,37 @@ class TransportTest {
 
   @Test
   void rateLimit_isPerKey_andSurvivesAReconnect() throws Exception {
+    // The budget refills on b's clock, which stands still unless the test moves it.
+    MutableClock clock = MutableClock.now();
     TestNode a = node();
-    TestNode b = node(TestNode.config().withRequestLimits(256, 1, 3)).listen();
+    TestNode b = node(TestNode.config().withRequestLimits(256, 1, 3), clock).listen();
     PeerConnection first = await(a.transport.connect(b.address, b.id()));
-    long spent = 0;
-    for (int i = 0; i < 10 && spent == 0; i++) {
-      try {
-        await(first.request(FrameType.PING, Empty.getDefaultInstance()));
-      } catch (ExecutionException e) {
-        assertEquals(ErrorCode.RATE_LIMITED, ((ErrorFrameException) e.getCause()).code());
-        spent = System.nanoTime();
-      }
-    }
-    assertNotEquals(0, spent, "the budget of 3 ran out");
+    assertEquals("+++-", outcomes(first, 4), "the budget of 3 ran out");
     first.close();
     waitUntil("closed", () -> b.transport.connections().isEmpty());
     PeerConnection second = await(a.transport.connect(b.address, b.id()));
-    CompletableFuture<Frame> again = second.request(FrameType.PING, Empty.getDefaultInstance());
-    Throwable t = null;
-    try {
-      await(again);
-    } catch (ExecutionException e) {
-      t = e.getCause();
-    }
-    // One token comes back per second; on a machine so busy that the reconnect took longer, skip.
-    org.junit.jupiter.api.Assumptions.assumeTrue(System.nanoTime() - spent < 900_000_000L);
-    assertEquals(ErrorCode.RATE_LIMITED, assertInstanceOf(ErrorFrameException.class, t).code());
+    assertEquals("-", outcomes(second, 1), "a reconnect does not refill the budget");
+    TestNode c = node();
+    PeerConnection other = await(c.transport.connect(b.address, b.id()));
+    assertEquals("+++-", outcomes(other, 4), "another key has its own budget");
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals("+-", outcomes(second, 2), "one token comes back per second");
   }
 
   @Test
   void rateLimit_tokenBucket() throws Exception {
+    // The bucket refills on b's clock, which stands still unless the test moves it.
+    MutableClock clock = MutableClock.now();
     TestNode a = node();
-    TestNode b = node(TestNode.config().withRequestLimits(256, 5, 5)).listen();
+    TestNode b = node(TestNode.config().withRequestLimits(256, 5, 5), clock).listen();
     PeerConnection ab = await(a.transport.connect(b.address, b.id()));
-    List<CompletableFuture<Frame>> all = new ArrayList<>();
-    long t0 = System.nanoTime();
-    for (int i = 0; i < 30; i++) {
-      all.add(ab.request(FrameType.QUERY, query(i)));
-    }
-    int ok = 0;
-    int limited = 0;
-    for (CompletableFuture<Frame> f : all) {
-      try {
-        await(f);
-        ok++;
-      } catch (ExecutionException e) {
-        assertEquals(ErrorCode.RATE_LIMITED, assertInstanceOf(ErrorFrameException.class, e.getCause()).code());
-        limited++;
-      }
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    // Burst 5, then 5 per second for however long the 30 took on this (possibly busy) machine.
-    assertTrue(ok >= 5 && ok <= 5 + Math.ceil(5 * seconds) + 1, "ok " + ok + " in " + seconds + " s");
-    assertEquals(30, ok + limited);
+    assertEquals("+".repeat(5) + "-".repeat(25), outcomes(ab, 30), "the burst of 5, then nothing");
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals("+++++-", outcomes(ab, 6), "5 per second");
+    clock.advance(Duration.ofMillis(200));
+    assertEquals("+-", outcomes(ab, 2), "one per 200 ms");
+    clock.advance(Duration.ofMinutes(1));
+    assertEquals("+++++-", outcomes(ab, 6), "a long pause refills no more than the burst");
     assertTrue(ab.isOpen(), "over the limit is refused, not disconnected");
   }
 
