@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.FuzzSupport;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 import org.kith.protocol.boxstream.BoxStreamException.Reason;
 
 /**

@@ -1,5 +1,6 @@
 package org.kith.protocol.handshake;
 
+import org.kith.protocol.identity.KeyPair;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.FuzzSupport;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 
 /**
  * Fuzz targets for each receive of the Secret Handshake, both roles: the fuzz input is the peer's message at

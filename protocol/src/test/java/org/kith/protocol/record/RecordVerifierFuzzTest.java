@@ -20,7 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.FuzzSupport;
 import org.kith.protocol.Limits;
-import org.kith.protocol.Sodium;
+import org.kith.sodium.Sodium;
 import org.kith.protocol.proto.NeedContent;
 import org.kith.protocol.proto.NoteContent;
 import org.kith.protocol.proto.OfferContent;
