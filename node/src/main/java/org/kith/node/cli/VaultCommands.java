@@ -157,6 +157,10 @@ final class VaultCommands {
       + " what still decrypts with `kith vault salvage DIR`, then start over with `kith init --home NEW` and"
       + " `kith --home NEW note import DIR`";
 
+  static String plural(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
   /** check and salvage read the vault themselves; a running node holds it, and must not be raced. */
   static void refuseWhileRunning(Kith.Context c, Home home, String command) throws KithException {
     if (c.api().isPresent()) {
@@ -240,9 +244,9 @@ final class VaultCommands {
         error = onlyPermissions(r)
             ? "the vault at " + home.vaultDir() + " is not damaged, but other accounts can read it: any command"
                 + " that opens it (such as `kith note list`) makes it readable by you only"
-            : "the vault at " + home.vaultDir() + " is damaged"
-                + (r.opensNormally() ? "" : " and does not open") + " (" + r.failed() + " record(s) fail, "
-                + r.problems().size() + " problem(s) above); nothing was changed; " + WAY_OUT;
+            : "the vault at " + home.vaultDir() + " is damaged ("
+                + (r.opensNormally() ? "" : "a normal open refuses it; ") + plural(r.failed(), "record")
+                + " fail authentication; the problems are listed above); nothing was changed; " + WAY_OUT;
       }
       JsonObject o = new JsonObject();
       o.addProperty("vault", home.vaultDir().toString());
@@ -316,7 +320,7 @@ final class VaultCommands {
               }
             } catch (IOException e) {
               throw new VaultException("cannot write a note into " + out + " (" + e.getMessage() + "); "
-                  + counts[0] + " note(s) were written there before it", e);
+                  + plural(counts[0], "note") + " were written there before it", e);
             }
           } else if (store == Store.IDENTITY && Arrays.equals(key, VaultSchema.SELF_KEY)) {
             oldId[0] = Identity.publicIdIn(value).orElse(null);
@@ -349,13 +353,11 @@ final class VaultCommands {
       o.add("stores", storesJson(r));
       o.addProperty("identity", oldId[0] == null ? null : oldId[0].text());
       t.json(o);
-      t.say("Exported " + exported + " note(s) as Markdown files into " + out + " (the vault was not changed).");
-      if (notes.failed() + undecodable > 0) {
-        t.say("Failed: " + (notes.failed() + undecodable) + " note(s): " + notes.failed()
-            + " no longer authenticate (their bytes were damaged), " + undecodable + " do not decode.");
-      } else {
-        t.say("Failed: 0 notes.");
-      }
+      t.say("Exported " + plural(exported, "note") + " as Markdown files into " + out + " (the vault was not"
+          + " changed).");
+      t.say("Failed: " + plural(notes.failed() + undecodable, "note") + (notes.failed() + undecodable == 0 ? "."
+          : ": " + notes.failed() + " no longer authenticate (their bytes were damaged), " + undecodable
+              + " do not decode."));
       if (notes.incomplete()) {
         t.say("The notes store is incomplete: damage stopped the reading, so notes may be missing from both counts.");
       }

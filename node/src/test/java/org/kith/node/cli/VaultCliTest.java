@@ -208,6 +208,18 @@ class VaultCliTest {
   // Item 1: check and salvage on a healthy vault
 
   @Test
+  void help_listsTheVaultGroup() {
+    Result top = run("--help");
+    assertEquals(0, top.code());
+    assertTrue(top.out().contains("vault"), top.out());
+    Result group = run("vault", "--help");
+    assertEquals(0, group.code());
+    assertTrue(group.out().contains("check") && group.out().contains("salvage"), group.out());
+    assertEquals(0, run("vault").code(), "the bare group prints its usage");
+    assertEquals(2, run("vault", "salvage").code(), "DIR is required");
+  }
+
+  @Test
   void check_healthyVault_exits0_withCountsPerStore() {
     homeWithNotes();
     Result human = ok("vault", "check");
@@ -234,7 +246,8 @@ class VaultCliTest {
     Map<String, String> before = snapshot(home.resolve("vault"));
     Path out = tmp.resolve("salvaged");
     Result r = ok("vault", "salvage", out.toString());
-    assertTrue(r.out().contains("Exported 3 note(s)"), r.out());
+    assertTrue(r.out().contains("Exported 3 notes"), r.out());
+    assertTrue(r.out().contains("Failed: 0 notes."), r.out());
     assertTrue(r.out().contains("kith init --home NEW"), r.out());
     assertTrue(r.out().contains("note import " + out), r.out());
     assertTrue(r.out().contains("kith1"), "names the old identity: " + r.out());
