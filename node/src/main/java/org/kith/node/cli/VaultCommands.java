@@ -128,7 +128,7 @@ final class VaultCommands {
         throw KithException.badInput("a vault already exists at " + home.vaultDir() + "; restore into a new folder");
       }
       try {
-        Files.createDirectories(home.dir());
+        HomeFolder.create(home);
         Vault.restore(file, home.vaultDir());
       } catch (VaultException e) {
         throw Vaults.translate(e);
@@ -361,9 +361,14 @@ final class VaultCommands {
       if (notes.incomplete()) {
         t.say("The notes store is incomplete: damage stopped the reading, so notes may be missing from both counts.");
       }
+      if (!r.opensNormally()) {
+        // RocksDB drops a damaged log record whole: what it held is neither exported nor counted as failed.
+        t.say("The database does not open normally: writes in a damaged part of its log are lost, and not counted"
+            + " above (see the problems).");
+      }
       sayProblems(t, r);
-      t.say("Every store (only notes are exported; vectors are made again at import, peers, shares and invites are"
-          + " set up again):");
+      t.say("Every store (only notes are exported; vectors are made again at import; peers, shares and invites must"
+          + " be set up again):");
       sayStores(t, r);
       if (oldId[0] != null) {
         t.say("This vault's identity was " + oldId[0].text() + "; a new vault gets a new one, so pair with your"

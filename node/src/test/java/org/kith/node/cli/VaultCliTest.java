@@ -251,6 +251,7 @@ class VaultCliTest {
     assertTrue(r.out().contains("kith init --home NEW"), r.out());
     assertTrue(r.out().contains("note import " + out), r.out());
     assertTrue(r.out().contains("kith1"), "names the old identity: " + r.out());
+    assertFalse(r.out().contains("damaged part of its log"), r.out());
     assertEquals(before, snapshot(home.resolve("vault")), "salvage changes nothing in the vault");
 
     assertOwnerOnly(out);
@@ -371,6 +372,7 @@ class VaultCliTest {
     Path out = tmp.resolve("salvaged");
     Result salvage = run("vault", "salvage", out.toString());
     assertEquals(0, salvage.code(), salvage::toString);
+    assertTrue(salvage.out().contains("writes in a damaged part of its log are lost"), salvage.out());
     assertEquals(before, snapshot(vault), "salvage changes nothing");
     JsonObject counts = JsonParser.parseString(run("--json", "vault", "salvage", tmp.resolve("again").toString())
         .out().strip()).getAsJsonObject();
@@ -417,10 +419,12 @@ class VaultCliTest {
     }
   }
 
-  void assertBackupRestores(Path backupFile) {
+  void assertBackupRestores(Path backupFile) throws IOException {
     Path restored = tmp.resolve("restored");
     Result r = runIn(restored, "restore", backupFile.toString());
     assertEquals(0, r.code(), r::toString);
+    assertFalse(r.err().contains("tightened"), "restore makes an owner-only home: " + r.err());
+    assertEquals("rwx------", mode(restored));
     assertEquals(new TreeSet<>(NOTES), new TreeSet<>(texts(restored)));
   }
 
