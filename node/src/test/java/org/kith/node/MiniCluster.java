@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.kith.node.net.TransportConfig;
 import org.kith.node.peers.Peer;
+import org.kith.storage.KdfProfile;
 
 /**
  * Several nodes in one JVM, each with its own home, real vault and real transport on loopback TCP (Ratis
@@ -42,7 +43,8 @@ public final class MiniCluster implements AutoCloseable, AfterEachCallback {
     }
 
     KithNode.Options options() {
-      return KithNode.Options.of(embedders).withClock(clock).withTransport(config);
+      return KithNode.Options.of(embedders).withClock(clock).withTransport(config)
+          .withKdf(KdfProfile.TESTING_ONLY_INSECURE);
     }
 
     public void start() throws KithException {

@@ -2,7 +2,6 @@ package org.kith.node.app;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kith.node.base.Home;
+import org.kith.node.base.HomeFolder;
 import org.kith.node.base.KithException;
 import org.kith.node.identity.Identity;
 import org.kith.node.model.EmbedderSource;
@@ -37,6 +37,7 @@ import org.kith.node.sync.SyncService;
 import org.kith.node.vault.Vaults;
 import org.kith.protocol.handshake.NetworkKey;
 import org.kith.protocol.identity.PublicId;
+import org.kith.storage.KdfProfile;
 import org.kith.storage.Vault;
 
 /**
@@ -55,24 +56,36 @@ public final class KithNode implements AutoCloseable {
   public static final int VERIFY_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   /**
-   * What a node is built with: its clock, how the model loads, the transport's limits and timers, and whether
-   * {@link #start} starts syncing by itself (benchmarks that time their own pulls turn it off).
+   * What a node is built with: its clock, how the model loads, the transport's limits and timers, whether
+   * {@link #start} starts syncing by itself (benchmarks that time their own pulls turn it off), and how costly the
+   * passphrase stretching of a vault made by {@link #init} is ({@link KdfProfile#PRODUCTION} unless a test suite
+   * says otherwise).
    */
-  public record Options(Clock clock, EmbedderSource embedders, TransportConfig transport, boolean autoSync) {
+  public record Options(Clock clock, EmbedderSource embedders, TransportConfig transport, boolean autoSync,
+      KdfProfile kdf) {
+    public Options {
+      java.util.Objects.requireNonNull(kdf, "kdf");
+    }
+
     public static Options of(EmbedderSource embedders) {
-      return new Options(Clock.systemUTC(), embedders, TransportConfig.defaults(), true);
+      return new Options(Clock.systemUTC(), embedders, TransportConfig.defaults(), true, KdfProfile.PRODUCTION);
     }
 
     public Options withClock(Clock c) {
-      return new Options(c, embedders, transport, autoSync);
+      return new Options(c, embedders, transport, autoSync, kdf);
     }
 
     public Options withTransport(TransportConfig t) {
-      return new Options(clock, embedders, t, autoSync);
+      return new Options(clock, embedders, t, autoSync, kdf);
     }
 
     public Options withoutAutoSync() {
-      return new Options(clock, embedders, transport, false);
+      return new Options(clock, embedders, transport, false, kdf);
+    }
+
+    /** Only test suites pass anything but {@link KdfProfile#PRODUCTION}: see {@link KdfProfile}. */
+    public Options withKdf(KdfProfile k) {
+      return new Options(clock, embedders, transport, autoSync, k);
     }
   }
 
@@ -101,6 +114,7 @@ public final class KithNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ListenConfig listening;
   private final boolean autoSync;
+  private final boolean permissionsTightened;
 
   /** Creates the home, the vault and a new identity, and opens the node. Refuses if a vault is already there. */
   public static KithNode init(Home home, char[] passphrase, String name, Options options) throws KithException {
@@ -112,34 +126,43 @@ public final class KithNode implements AutoCloseable {
       throw KithException.badInput("the passphrase is too short: use at least 8 characters");
     }
     try {
-      Files.createDirectories(home.dir());
+      HomeFolder.create(home);
     } catch (IOException e) {
       throw KithException.badInput("cannot create the home folder " + home.dir() + ": " + e.getMessage());
     }
-    Vault vault = Vaults.create(home.vaultDir(), passphrase);
+    Vault vault = Vaults.create(home.vaultDir(), passphrase, options.kdf());
     try {
       Identity.create(vault, name).close();
-      return new KithNode(home, vault, options);
+      // Loading libsodium made the cache folder with the umask.
+      HomeFolder.tighten(home);
+      return new KithNode(home, vault, options, false);
     } catch (KithException | RuntimeException e) {
       vault.close();
       throw e;
     }
   }
 
-  /** Opens the vault of {@code home} and builds the node; nothing listens until {@link #start}. */
+  /**
+   * Opens the vault of {@code home} and builds the node; nothing listens until {@link #start}. On a full disk the
+   * vault opens read-only ({@link Vault#readOnly()}): reads and backups work, writes fail with a message that says
+   * why. The home folder and the vault are set to owner-only ({@link #permissionsTightened()}).
+   */
   public static KithNode open(Home home, char[] passphrase, Options options) throws KithException {
     Vault vault = Vaults.open(home.vaultDir(), passphrase);
     try {
-      return new KithNode(home, vault, options);
+      // After the vault opened, so that a refused open (a wrong passphrase, a damaged vault) changes nothing.
+      boolean homeTightened = HomeFolder.tighten(home);
+      return new KithNode(home, vault, options, homeTightened || vault.permissionsTightened());
     } catch (KithException | RuntimeException e) {
       vault.close();
       throw e;
     }
   }
 
-  private KithNode(Home home, Vault vault, Options o) throws KithException {
+  private KithNode(Home home, Vault vault, Options o, boolean permissionsTightened) throws KithException {
     this.home = home;
     this.vault = vault;
+    this.permissionsTightened = permissionsTightened;
     this.clock = o.clock();
     this.autoSync = o.autoSync();
     this.identity = Identity.load(vault);
@@ -238,6 +261,19 @@ public final class KithNode implements AutoCloseable {
 
   public Home home() {
     return home;
+  }
+
+  /**
+   * True if opening found the home folder, a file directly in it, or the vault readable by other accounts and set
+   * them to owner-only; the front end tells the person, since their data may have been exposed until now.
+   */
+  public boolean permissionsTightened() {
+    return permissionsTightened;
+  }
+
+  /** True if writes are off because the vault's disk is full (see {@link Vault#readOnly()}). */
+  public boolean readOnly() {
+    return vault.readOnly();
   }
 
   public Vault vault() {

@@ -9,6 +9,7 @@ import org.kith.node.base.KithException;
 import org.kith.node.app.KithNode;
 import org.kith.node.model.EmbedderSource;
 import org.kith.node.model.MiniLmEmbedder;
+import org.kith.storage.KdfProfile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,6 +54,7 @@ import picocli.CommandLine.ScopeType;
       VaultCommands.Passphrase.class,
       VaultCommands.Backup.class,
       VaultCommands.Restore.class,
+      VaultCommands.VaultGroup.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -68,6 +70,8 @@ public final class Kith implements Runnable {
     boolean interactive;
     EmbedderSource embedders = MiniLmEmbedder::load;
     Clock clock = Clock.systemUTC();
+    /** How costly the passphrase stretching of a new vault is; only the tests' harness changes it. */
+    KdfProfile kdf = KdfProfile.PRODUCTION;
 
     Home resolveHome() {
       Home h = Home.resolve(home, env);
@@ -113,16 +117,31 @@ public final class Kith implements Runnable {
     }
 
     KithNode.Options options() {
-      return KithNode.Options.of(embedders).withClock(clock);
+      return KithNode.Options.of(embedders).withClock(clock).withKdf(kdf);
     }
 
     KithNode openNode() throws KithException {
       Home h = resolveHome();
       char[] pass = passphrase("Passphrase for " + h.dir(), false);
+      KithNode n;
       try {
-        return KithNode.open(h, pass, options());
+        n = KithNode.open(h, pass, options());
       } finally {
         java.util.Arrays.fill(pass, '\0');
+      }
+      opened(h, n.readOnly(), n.permissionsTightened());
+      return n;
+    }
+
+    /** What the person must know about a vault this command opened: once per command, on stderr. */
+    void opened(Home h, boolean readOnly, boolean permissionsTightened) {
+      Terminal t = terminal();
+      if (permissionsTightened) {
+        t.note("tightened permissions of " + h.dir() + ": the vault is readable by you only now");
+      }
+      if (readOnly) {
+        t.note("the vault at " + h.vaultDir() + " is read-only because its disk is full: reading and `kith backup`"
+            + " to another disk work; writes are off until space is freed (then run the command again)");
       }
     }
   }
@@ -169,7 +188,18 @@ public final class Kith implements Runnable {
 
   public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, boolean interactive,
       EmbedderSource embedders) {
+    return run(args, env, out, err, interactive, embedders, KdfProfile.PRODUCTION);
+  }
+
+  /**
+   * As above, with the passphrase stretching of vaults that {@code init} creates: test suites pass
+   * {@link KdfProfile#TESTING_ONLY_INSECURE} so that each test's vault costs nothing to make and open; everything
+   * else runs {@link KdfProfile#PRODUCTION}.
+   */
+  public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, boolean interactive,
+      EmbedderSource embedders, KdfProfile kdf) {
     Context c = new Context();
+    c.kdf = java.util.Objects.requireNonNull(kdf, "kdf");
     c.env = env;
     c.out = out;
     c.err = err;

@@ -2,6 +2,7 @@ package org.kith.node.identity;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kith.node.base.KithException;
 import org.kith.node.vault.VaultSchema;
@@ -72,6 +73,19 @@ public final class Identity implements Signer, AutoCloseable {
     } finally {
       Arrays.fill(v, (byte) 0);
     }
+  }
+
+  /**
+   * The public id in a stored identity value (the public half of the secret key), read without loading the secret
+   * key into a key pair: {@code kith vault salvage} tells the owner which id their damaged vault had. Empty if the
+   * value is not an identity record.
+   */
+  public static Optional<PublicId> publicIdIn(byte[] storedValue) {
+    if (storedValue.length < 1 + SECRET_BYTES || storedValue[0] != VERSION) {
+      return Optional.empty();
+    }
+    // The 64-byte secret key is seed (32) || public key (32).
+    return Optional.of(PublicId.ofKey(Arrays.copyOfRange(storedValue, 1 + 32, 1 + SECRET_BYTES)));
   }
 
   @Override

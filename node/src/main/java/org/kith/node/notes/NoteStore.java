@@ -27,6 +27,7 @@ import org.kith.storage.Batch;
 import org.kith.storage.Store;
 import org.kith.storage.Vault;
 import org.kith.storage.VaultException;
+import org.kith.storage.VaultReadOnlyException;
 
 /**
  * The notes store and its in-memory vector index. The journey "note in" lives here: embed, then write note
@@ -327,16 +328,24 @@ public final class NoteStore {
       }
       if (!missing.isEmpty()) {
         List<float[]> vs = model.embed(missing.stream().map(Note::text).toList());
+        for (int i = 0; i < missing.size(); i++) {
+          idx.put(missing.get(i).id().bytes(), vs.get(i));
+        }
         try (Batch batch = vault.batch()) {
           for (int i = 0; i < missing.size(); i++) {
             batch.put(Store.VECTORS, missing.get(i).id().bytes(), NoteCodec.encodeVector(hash, vs.get(i)));
-            idx.put(missing.get(i).id().bytes(), vs.get(i));
           }
           batch.commit();
+        } catch (VaultReadOnlyException e) {
+          // The disk is full: search works from memory, and the next open with space embeds them again.
         }
       }
-      vault.put(Store.META, VaultSchema.MODEL_KEY, (model.embedder().modelId().name() + "\n"
-          + model.embedder().modelId().weightsSha256()).getBytes(StandardCharsets.UTF_8));
+      try {
+        vault.put(Store.META, VaultSchema.MODEL_KEY, (model.embedder().modelId().name() + "\n"
+            + model.embedder().modelId().weightsSha256()).getBytes(StandardCharsets.UTF_8));
+      } catch (VaultReadOnlyException e) {
+        // As above: written at the next open with space.
+      }
       index = idx;
       return missing.size();
     } catch (VaultException ex) {

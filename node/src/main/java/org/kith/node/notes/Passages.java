@@ -11,11 +11,15 @@ import java.util.regex.Pattern;
 /**
  * Splits a Markdown or text document into passages a sentence-embedding model can represent well: first at
  * headings, then at paragraphs when a section is long, never mid-word unless one paragraph alone is huge.
- * Front matter {@code tags:} and Obsidian-style {@code #tags} become note tags.
+ * Front matter {@code tags:} and Obsidian-style {@code #tags} become note tags; a front matter {@code title:} is the
+ * title of passages without a heading (before the file name), so files {@link MarkdownExport} wrote keep theirs.
  */
 public final class Passages {
   /** MiniLM reads at most 256 word pieces; about this many characters keeps most passages whole. */
   public static final int MAX_PASSAGE_CHARS = 1200;
+
+  /** Longest front matter title taken as a title. */
+  public static final int MAX_TITLE_CHARS = 200;
 
   private static final Pattern HEADING = Pattern.compile("^(#{1,6})\\s+(.*?)\\s*#*\\s*$");
   private static final Pattern INLINE_TAG = Pattern.compile("(?<![\\w#&/])#([\\p{L}\\p{N}_][\\p{L}\\p{N}_/-]*)");
@@ -28,7 +32,12 @@ public final class Passages {
   public static List<Passage> split(String document, String fallbackTitle) {
     String doc = document.replace("\r\n", "\n").replace('\r', '\n');
     Set<String> docTags = new LinkedHashSet<>();
-    doc = stripFrontMatter(doc, docTags);
+    String[] docTitle = {null};
+    doc = stripFrontMatter(doc, docTags, docTitle);
+    String t = docTitle[0] == null ? "" : docTitle[0].strip();
+    // A JSON escape can make a lone surrogate or a control character: such a title is ignored, as is a long one.
+    String fallback = !t.isEmpty() && t.length() <= MAX_TITLE_CHARS && TextChecks.brokenAt(t) == 0
+        && t.chars().noneMatch(Character::isISOControl) ? t : fallbackTitle;
 
     List<Passage> out = new ArrayList<>();
     String heading = null;
@@ -40,14 +49,14 @@ public final class Passages {
       }
       Matcher m = inFence ? null : HEADING.matcher(line);
       if (m != null && m.matches()) {
-        emit(out, heading, body.toString(), docTags, fallbackTitle);
+        emit(out, heading, body.toString(), docTags, fallback);
         heading = m.group(2).strip();
         body.setLength(0);
       } else {
         body.append(line).append('\n');
       }
     }
-    emit(out, heading, body.toString(), docTags, fallbackTitle);
+    emit(out, heading, body.toString(), docTags, fallback);
     return out;
   }
 
@@ -136,7 +145,7 @@ public final class Passages {
     return out;
   }
 
-  private static String stripFrontMatter(String doc, Set<String> tags) {
+  private static String stripFrontMatter(String doc, Set<String> tags, String[] title) {
     if (!doc.startsWith("---\n")) {
       return doc;
     }
@@ -148,7 +157,10 @@ public final class Passages {
     boolean inTagList = false;
     for (String line : fm.split("\n")) {
       String l = line.strip();
-      if (l.startsWith("tags:")) {
+      if (l.startsWith("title:")) {
+        title[0] = unquote(l.substring(6).strip());
+        inTagList = false;
+      } else if (l.startsWith("tags:")) {
         String v = l.substring(5).strip();
         if (v.isEmpty()) {
           inTagList = true;
@@ -166,6 +178,21 @@ public final class Passages {
     }
     int after = doc.indexOf('\n', end + 4);
     return after < 0 ? "" : doc.substring(after + 1);
+  }
+
+  /** A YAML scalar on one line: a double-quoted one read as a JSON string, a single-quoted one unwrapped. */
+  private static String unquote(String v) {
+    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+      try {
+        return com.google.gson.JsonParser.parseString(v).getAsString();
+      } catch (RuntimeException e) {
+        return v.substring(1, v.length() - 1);
+      }
+    }
+    if (v.length() >= 2 && v.startsWith("'") && v.endsWith("'")) {
+      return v.substring(1, v.length() - 1).replace("''", "'");
+    }
+    return v;
   }
 
   private static void addTag(Set<String> tags, String raw) {

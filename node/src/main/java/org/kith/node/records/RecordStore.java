@@ -27,6 +27,7 @@ import org.kith.storage.Batch;
 import org.kith.storage.Store;
 import org.kith.storage.Vault;
 import org.kith.storage.VaultException;
+import org.kith.storage.VaultReadOnlyException;
 
 /**
  * The records this node shares and the records its peers shared with it (spec/PROTOCOL.md section 7,
@@ -111,6 +112,8 @@ public final class RecordStore {
             b.delete(Store.PEER_RECORDS, k);
           }
           b.commit();
+        } catch (VaultReadOnlyException e) {
+          // The disk is full: they are not loaded, so never served; the next open with space deletes them.
         }
       }
     } catch (VaultException e) {

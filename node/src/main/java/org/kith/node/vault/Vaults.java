@@ -2,6 +2,7 @@ package org.kith.node.vault;
 
 import org.kith.node.base.KithException;
 import java.nio.file.Path;
+import org.kith.storage.KdfProfile;
 import org.kith.storage.Vault;
 import org.kith.storage.VaultException;
 import org.kith.storage.VaultLockedException;
@@ -11,9 +12,10 @@ import org.kith.storage.WrongPassphraseException;
 public final class Vaults {
   private Vaults() {}
 
-  public static Vault create(Path dir, char[] passphrase) throws KithException {
+  /** Creates a vault; {@code kdf} is {@link KdfProfile#PRODUCTION} for every real one. */
+  public static Vault create(Path dir, char[] passphrase, KdfProfile kdf) throws KithException {
     try {
-      return Vault.create(dir, passphrase);
+      return Vault.create(dir, passphrase, kdf);
     } catch (VaultException e) {
       throw translate(e);
     }

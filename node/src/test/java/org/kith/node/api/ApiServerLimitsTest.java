@@ -54,7 +54,8 @@ class ApiServerLimitsTest {
     tmp = Files.createTempDirectory("kith-api-limits");
     Home home = new Home(tmp.resolve("home"));
     char[] pass = "api limits passphrase".toCharArray();
-    KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('a'));
+    KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('a'))
+        .withKdf(org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
     KithNode.init(home, pass, "Alice", o).close();
     services = KithNode.open(home, pass, o);
     token = RunFiles.newToken(home);

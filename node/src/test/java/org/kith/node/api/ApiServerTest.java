@@ -40,7 +40,8 @@ class ApiServerTest {
     tmp = Files.createTempDirectory("kith-api");
     Home home = new Home(tmp.resolve("home"));
     char[] pass = "api test passphrase".toCharArray();
-    KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('a'));
+    KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('a'))
+        .withKdf(org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
     KithNode.init(home, pass, "Alice", o).close();
     services = KithNode.open(home, pass, o);
     services.start(new org.kith.node.peers.ListenConfig("127.0.0.1", 0));

@@ -38,7 +38,8 @@ class BrokenTextApiTest {
     tmp = Files.createTempDirectory("kith-broken-text");
     Home home = new Home(tmp.resolve("home"));
     char[] pass = "broken text passphrase".toCharArray();
-    KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('a'));
+    KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('a'))
+        .withKdf(org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
     KithNode.init(home, pass, "Alice", o).close();
     services = KithNode.open(home, pass, o);
     token = RunFiles.newToken(home);

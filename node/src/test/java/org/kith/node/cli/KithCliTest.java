@@ -66,7 +66,8 @@ class KithCliTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = Kith.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false, TestModel.source());
+        new PrintStream(err, true, StandardCharsets.UTF_8), false, TestModel.source(),
+        org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
     return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 

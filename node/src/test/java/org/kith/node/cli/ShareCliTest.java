@@ -36,7 +36,8 @@ class ShareCliTest {
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     var utf8 = java.nio.charset.StandardCharsets.UTF_8;
     int code = Kith.run(all.toArray(String[]::new), env, new java.io.PrintStream(out, true, utf8),
-        new java.io.PrintStream(err, true, utf8), false, org.kith.node.TestModel.source());
+        new java.io.PrintStream(err, true, utf8), false, org.kith.node.TestModel.source(),
+        org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
     return new Result(code, out.toString(utf8), err.toString(utf8));
   }
 

@@ -68,7 +68,8 @@ class TerminalSafetyCliTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = Kith.run(all.toArray(String[]::new), env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false, TestModel.source());
+        new PrintStream(err, true, StandardCharsets.UTF_8), false, TestModel.source(),
+        org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
     Result r = new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     assertSafe(r.out());
     assertSafe(r.err());
