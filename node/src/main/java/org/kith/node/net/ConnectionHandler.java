@@ -102,13 +102,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         config.maxInFlightPerPeer(), transport.clock().millis());
     bucket = transport.bucket(conn.remote());
     LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
-    ctx.writeAndFlush(FrameCodec.frame(FrameType.HELLO, 0, hello));
     if (kind == ConnectionSlots.Kind.STRANGER) {
+      // Before our HELLO goes out, so that a peer that has our HELLO knows its deadline runs.
       stranger = true;
       strangerSinceMillis = transport.clock().millis();
       strangerCheck = ctx.executor().scheduleAtFixedRate(() -> checkStranger(ctx), STRANGER_CHECK_MILLIS,
           STRANGER_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
+    ctx.writeAndFlush(FrameCodec.frame(FrameType.HELLO, 0, hello));
     transport.register(conn, connectFuture);
   }
 
