@@ -77,7 +77,9 @@ public final class FloodBenchmark implements Benchmark {
     Home home = new Home(root.resolve(name));
     EmbedderSource hashing = d -> new AskBenchmark.Hashing();
     KithNode.Options o = KithNode.Options.of(hashing)
-        .withTransport(TransportConfig.defaults().withReconnect(Duration.ofMillis(50), Duration.ofMillis(500)))
+        // Bob asks back to back: the per-peer request rate (10/s) would refuse him long before any flood does.
+        .withTransport(TransportConfig.defaults().withRequestLimits(64, 100_000, 100_000)
+            .withReconnect(Duration.ofMillis(50), Duration.ofMillis(500)))
         .withoutAutoSync();
     KithNode.init(home, PASS, name, o).close();
     KithNode n = KithNode.open(home, PASS, o);
@@ -115,7 +117,7 @@ public final class FloodBenchmark implements Benchmark {
         for (int w = 0; w < 5; w++) {
           bob.queries().ask("warm-up " + w, 10, 1, Duration.ofSeconds(10));
         }
-        double[] unloaded = askTimes(bob, asks);
+        double[] unloaded = askTimes(bob, asks, "unloaded");
         double connectsUnloaded = connectSuccess(dan, target, alice.id(), connects);
 
         try (SessionLoop sessions = new SessionLoop(target, alice.id());
@@ -132,7 +134,7 @@ public final class FloodBenchmark implements Benchmark {
           long sessionsStart = sessions.sessions.get();
           long silentStart = silent.opened.get();
 
-          double[] flooded = askTimes(bob, asks);
+          double[] flooded = askTimes(bob, asks, "under flood");
           double connectsFlooded = connectSuccess(dan, target, alice.id(), connects);
           String invite = alice.pairing().invite("neighbours", Duration.ofMinutes(10), 1).text();
           long p0 = System.nanoTime();
@@ -179,7 +181,7 @@ public final class FloodBenchmark implements Benchmark {
   }
 
   /** Milliseconds of each of {@code n} asks from {@code asker} at hops 1; an ask without Alice's answer fails. */
-  static double[] askTimes(KithNode asker, int n) throws Exception {
+  static double[] askTimes(KithNode asker, int n, String phase) throws Exception {
     double[] ms = new double[n];
     for (int i = 0; i < n; i++) {
       long t0 = System.nanoTime();
@@ -187,7 +189,8 @@ public final class FloodBenchmark implements Benchmark {
           Duration.ofSeconds(10));
       ms[i] = (System.nanoTime() - t0) / 1e6;
       if (r.answered() < r.asked() || r.asked() == 0) {
-        throw new IllegalStateException("ask " + i + " was not answered: " + r.answered() + " of " + r.asked());
+        throw new IllegalStateException("ask " + i + " " + phase + " was not answered: " + r.answered() + " of "
+            + r.asked());
       }
     }
     return ms;

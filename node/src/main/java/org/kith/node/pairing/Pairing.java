@@ -69,12 +69,15 @@ public final class Pairing {
    */
   public static final int MAX_PAIR_REQUESTS_PER_INVITE_PER_MINUTE = 10;
   /**
-   * Pair requests from everyone together per minute: generous, only a bound on the vault work and on the
-   * counters. With at most this many tokens taken in a minute, and every bucket above full again a minute
-   * after its last take, the trackers hold far fewer than {@link #MAX_TRACKED_KEYS} partly spent buckets.
+   * Pair requests from everyone together per minute: generous, only a bound on the vault work (one read and
+   * an HMAC each). Reaching it takes 60 source addresses each at its own limit.
    */
   public static final int MAX_PAIR_REQUESTS_PER_MINUTE = 600;
-  /** Keys, addresses or invite ids whose pairing attempts are counted at once (each); more are refused. */
+  /**
+   * Keys, addresses or invite ids whose attempts are counted at once, in each tracker: a bound on memory.
+   * Every bucket is full again, and dropped, at most a minute after its last take; a tracker holding this
+   * many partly spent buckets (attempts from more than 4096 places in a minute) refuses newcomers until then.
+   */
   static final int MAX_TRACKED_KEYS = 4096;
 
   private final Identity identity;
