@@ -75,8 +75,8 @@ public final class Pairing {
   public static final int MAX_PAIR_REQUESTS_PER_MINUTE = 600;
   /**
    * Keys, addresses or invite ids whose attempts are counted at once, in each tracker: a bound on memory.
-   * Every bucket is full again, and dropped, at most a minute after its last take; a tracker holding this
-   * many partly spent buckets (attempts from more than 4096 places in a minute) refuses newcomers until then.
+   * Every bucket is full again at most a minute after its last take, and full buckets make room; a tracker
+   * holding this many partly spent ones (attempts from more than 4096 places in a minute) refuses newcomers.
    */
   static final int MAX_TRACKED_KEYS = 4096;
 
