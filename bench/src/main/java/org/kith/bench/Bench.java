@@ -18,6 +18,7 @@ public final class Bench {
     list.addAll(List.of(new org.kith.bench.model.EmbedBenchmark(), new org.kith.bench.model.SearchBenchmark()));
     list.addAll(org.kith.bench.transport.TransportBenchmarks.all());
     list.add(new org.kith.bench.net.NetBenchmark());
+    list.add(new org.kith.bench.net.FloodBenchmark());
     list.add(new org.kith.bench.node.UnlockBenchmark());
     list.add(new org.kith.bench.ask.AskBenchmark());
     return list;

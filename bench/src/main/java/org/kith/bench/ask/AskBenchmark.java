@@ -223,7 +223,7 @@ public final class AskBenchmark implements Benchmark {
     }
   }
 
-  static void delete(Path dir) {
+  public static void delete(Path dir) {
     try (var s = Files.walk(dir)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (java.io.IOException e) {
@@ -273,7 +273,8 @@ public final class AskBenchmark implements Benchmark {
     public void close() {}
   }
 
-  static final class Hashing implements Embedder {
+  /** A stand-in embedder: words hashed into 384 buckets, normalized; costs next to nothing. */
+  public static final class Hashing implements Embedder {
     @Override
     public int dimensions() {
       return 384;

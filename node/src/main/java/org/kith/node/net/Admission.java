@@ -4,7 +4,7 @@ import org.kith.protocol.identity.PublicId;
 import org.kith.protocol.proto.FrameType;
 
 /**
- * The node's policy for who may connect and what they may send. Both methods run on the network event loop:
+ * The node's policy for who may connect and what they may send. Every method runs on the network event loop:
  * they must answer from memory, without blocking.
  */
 public interface Admission {
@@ -21,6 +21,19 @@ public interface Admission {
    * frames: HELLO, PING, PONG, ERROR and responses.
    */
   boolean allow(PublicId peer, FrameType type);
+
+  /**
+   * Whether {@code key} is one of this node's peers (paired, or known, such as a peer still to be told of an
+   * unpair). Asked once an inbound handshake proved the key, and again after an unpaired key's PAIR_REQUEST
+   * was answered. A peer's connection counts against {@link TransportConfig#maxConnections()} and is kept
+   * alive; any other key's falls under the unpaired rules (spec/PROTOCOL.md 9.1): one PAIR_REQUEST within
+   * {@link TransportConfig#unpairedTimeout()}, no keepalive, closed after the answer. The default, for
+   * policies that do not tell peers from strangers (tests and benchmarks), treats every admitted key as a
+   * peer, which is how the transport behaved before it made the difference.
+   */
+  default boolean isPeer(PublicId key) {
+    return true;
+  }
 
   /** Admits every key and every frame: for tests and benchmarks. */
   static Admission everyone() {

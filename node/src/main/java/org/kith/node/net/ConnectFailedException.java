@@ -20,7 +20,7 @@ public final class ConnectFailedException extends TransportException {
     REFUSED,
     /** Any other handshake failure; {@link #handshakeReason()} says which. */
     HANDSHAKE_FAILED,
-    /** This node already has {@link TransportConfig#maxConnections()} connections open. */
+    /** This node already has {@link TransportConfig#maxOutbound()} dialled connections open. */
     TOO_MANY_CONNECTIONS,
     /** The connection closed after the handshake before it could be used, or the transport is closed. */
     CLOSED

@@ -8,11 +8,13 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.collection.LongObjectMap;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.kith.protocol.Limits;
 import org.kith.protocol.boxstream.BoxStreamException;
 import org.kith.protocol.frame.FrameCodec;
@@ -31,24 +33,45 @@ import org.slf4j.LoggerFactory;
  * PING, matches responses to requests, and hands requests to the node's {@link RequestHandler} after the
  * rate limit, the in-flight limit and {@link Admission#allow}. A peer that breaks the framing gets an ERROR
  * and is disconnected. Runs on the channel's event loop only.
+ *
+ * <p>An inbound connection from a key that is not a peer ({@link Admission#isPeer}) is a stranger's: it may
+ * send HELLO and one PAIR_REQUEST within {@link TransportConfig#unpairedTimeout()}, by the transport's clock.
+ * Anything else (a PING too) gets {@code ERROR NOT_PAIRED} and a close; it is never pinged; once its request
+ * is answered it is closed, unless the answer made the key a peer. A stranger over its budget is told
+ * {@code ERROR RATE_LIMITED} "busy" right after the handshake and closed, so a client can tell a busy node from
+ * a wrong key.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+  /**
+   * How often a stranger's deadline is compared with the transport's clock: the deadline is on that clock (so
+   * tests move it by hand), the check runs on the event loop's timer.
+   */
+  static final long STRANGER_CHECK_MILLIS = 250;
+  static final String BUSY_MESSAGE = "busy: too many connections from keys that are not paired; retry in a minute";
 
   private final Transport transport;
   private final boolean inbound;
   private final CompletableFuture<PeerConnection> connectFuture; // null for inbound connections
+  private final ConnectionSlots.Slot slot;
   /** Ids of the peer's requests our handler is working on. */
   private final LongObjectMap<Boolean> inFlight = new LongObjectHashMap<>();
   private PeerConnection conn;
   private RateLimiter bucket;
   private boolean helloSeen;
   private Throwable handshakeFailure;
+  /** The unpaired rules apply (see the class comment). */
+  private boolean stranger;
+  private boolean strangerAsked;
+  private long strangerSinceMillis;
+  private ScheduledFuture<?> strangerCheck;
 
-  ConnectionHandler(Transport transport, boolean inbound, CompletableFuture<PeerConnection> connectFuture) {
+  ConnectionHandler(Transport transport, boolean inbound, CompletableFuture<PeerConnection> connectFuture,
+      ConnectionSlots.Slot slot) {
     this.transport = transport;
     this.inbound = inbound;
     this.connectFuture = connectFuture;
+    this.slot = slot;
   }
 
   @Override
@@ -63,20 +86,75 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onHandshake(ChannelHandlerContext ctx, ShsHandler.Completed completed) {
+    Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
+        .addAllCapabilities(Transport.CAPABILITIES).build();
+    ConnectionSlots.Kind kind = slot.kind();
+    if (kind == ConnectionSlots.Kind.REFUSING) {
+      // HELLO first, as every connection starts; then the reason, then the goodbye. Never registered.
+      LOG.debug("unpaired {} from {}: no room, told busy", completed.remote().shortText(), slot.source);
+      ctx.write(FrameCodec.frame(FrameType.HELLO, 0, hello));
+      sendError(ctx.channel(), 0, ErrorCode.RATE_LIMITED, BUSY_MESSAGE);
+      ctx.channel().close();
+      return;
+    }
     TransportConfig config = transport.config();
     conn = new PeerConnection(ctx.channel(), completed.remote(), inbound, config.requestTimeout(),
         config.maxInFlightPerPeer(), transport.clock().millis());
     bucket = transport.bucket(conn.remote());
     LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
-    Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
-        .addAllCapabilities(Transport.CAPABILITIES).build();
+    if (kind == ConnectionSlots.Kind.STRANGER) {
+      // Before our HELLO goes out, so that a peer that has our HELLO knows its deadline runs.
+      stranger = true;
+      strangerSinceMillis = transport.clock().millis();
+      strangerCheck = ctx.executor().scheduleAtFixedRate(() -> checkStranger(ctx), STRANGER_CHECK_MILLIS,
+          STRANGER_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
     ctx.writeAndFlush(FrameCodec.frame(FrameType.HELLO, 0, hello));
     transport.register(conn, connectFuture);
   }
 
+  /** Closes a stranger past its deadline: unpairedTimeout for its request, plus requestTimeout for our answer. */
+  private void checkStranger(ChannelHandlerContext ctx) {
+    if (!stranger) {
+      cancelStrangerCheck();
+      return;
+    }
+    TransportConfig config = transport.config();
+    long limit = config.unpairedTimeout().toMillis() + (strangerAsked ? config.requestTimeout().toMillis() : 0);
+    long elapsed = transport.clock().millis() - strangerSinceMillis;
+    if (elapsed >= limit) {
+      LOG.debug("{} not paired after {} ms: closing", conn, elapsed);
+      cancelStrangerCheck();
+      ctx.channel().close();
+    }
+  }
+
+  private void cancelStrangerCheck() {
+    if (strangerCheck != null) {
+      strangerCheck.cancel(false);
+      strangerCheck = null;
+    }
+  }
+
+  /** A stranger's one request was answered or refused: it stays only if it is a peer now. */
+  private void strangerAnswered(Channel ch) {
+    if (!stranger || !ch.isActive()) {
+      return;
+    }
+    transport.requestOpen(slot, false);
+    if (transport.promote(slot, conn.remote())) {
+      LOG.debug("{} is a peer now: kept", conn);
+      stranger = false;
+      cancelStrangerCheck();
+      return;
+    }
+    LOG.debug("{} answered and not paired: closing", conn);
+    ch.close();
+  }
+
   private void onIdle(ChannelHandlerContext ctx, IdleStateEvent idle) {
-    if (conn == null || idle.state() != IdleState.READER_IDLE) {
-      return; // the handshake timeout covers the handshake
+    if (conn == null || stranger || idle.state() != IdleState.READER_IDLE) {
+      return; // the handshake timeout covers the handshake, the stranger check a stranger
     }
     // Fired after every keepaliveInterval of silence from the peer: close once it is idleTimeout, else PING.
     long silentMillis = transport.clock().millis() - conn.lastSeenMillis();
@@ -108,13 +186,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     } else if (FrameTypes.isRequest(type)) {
       onRequest(ctx, frame, type, id);
     } else if (type == FrameType.ERROR && id == 0) {
-      LOG.debug("{} sent {}", conn, PeerConnection.toException(frame).code());
+      ErrorFrameException e = PeerConnection.toException(frame);
+      LOG.debug("{} sent {}", conn, e.code());
+      // Spec 8: a connection-level ERROR comes before a close; requests still open fail with it, not with a
+      // bare "closed", so a client can tell "busy" from a lost connection.
+      conn.closingWith(e);
     } else if (FrameTypes.isResponse(type)) {
       if (!conn.complete(frame)) {
         LOG.debug("{} answered request {} which is not open (late after a timeout?)", conn, id);
       }
     } else {
-      onUnsolicited(frame, type);
+      onUnsolicited(ctx, frame, type);
     }
   }
 
@@ -135,6 +217,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onRequest(ChannelHandlerContext ctx, Frame frame, FrameType type, long id) {
+    Channel ch = ctx.channel();
+    if (stranger) {
+      if (type != FrameType.PAIR_REQUEST || strangerAsked) {
+        sendError(ch, id, ErrorCode.NOT_PAIRED, "not paired: a key that is not paired may send one PAIR_REQUEST");
+        ch.close();
+        return;
+      }
+      strangerAsked = true;
+      transport.requestOpen(slot, true);
+    }
+    serve(ctx, frame, type, id);
+    if (stranger && !inFlight.containsKey(id)) {
+      strangerAnswered(ch); // refused, or answered on the spot
+    }
+  }
+
+  private void serve(ChannelHandlerContext ctx, Frame frame, FrameType type, long id) {
     Channel ch = ctx.channel();
     if (id == 0) {
       sendError(ch, 0, ErrorCode.MALFORMED, type + " request without a request_id");
@@ -194,7 +293,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     result.whenComplete((response, error) -> {
       try {
-        ch.eventLoop().execute(() -> respond(ch, type, id, response, error));
+        ch.eventLoop().execute(() -> {
+          respond(ch, type, id, response, error);
+          strangerAnswered(ch);
+        });
       } catch (RejectedExecutionException e) {
         // The transport is shutting down: the connection is going away with the answer.
       }
@@ -264,7 +366,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     ch.writeAndFlush(frame);
   }
 
-  private void onUnsolicited(Frame frame, FrameType type) {
+  private void onUnsolicited(ChannelHandlerContext ctx, Frame frame, FrameType type) {
+    if (stranger) {
+      sendError(ctx.channel(), 0, ErrorCode.NOT_PAIRED, "not paired: " + type + " refused");
+      ctx.channel().close();
+      return;
+    }
     if (!transport.allow(conn.remote(), type)) {
       LOG.debug("{} sent {}, not allowed: dropped", conn, type);
       return;
@@ -303,6 +410,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    cancelStrangerCheck();
     if (conn == null) {
       if (connectFuture != null) {
         connectFuture.completeExceptionally(connectFailure(handshakeFailure));
@@ -310,7 +418,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     LOG.debug("closed: {}", conn);
-    conn.failAll(new ConnectionClosedException("connection to " + conn.remote().shortText() + " closed"));
+    conn.failAll(conn.closedCause());
     transport.unregister(conn);
     if (connectFuture != null) {
       connectFuture.completeExceptionally(

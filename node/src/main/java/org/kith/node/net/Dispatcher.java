@@ -114,6 +114,12 @@ public final class Dispatcher implements RequestHandler, Admission {
     return !relations.blocked(client);
   }
 
+  /** Paired or known: a key with an unpair still to be told keeps a peer's connection until it is told. */
+  @Override
+  public boolean isPeer(PublicId key) {
+    return relations.known(key);
+  }
+
   @Override
   public boolean allow(PublicId peer, FrameType type) {
     Route<?> r = requests.get(type);

@@ -43,6 +43,8 @@ public final class PeerConnection {
   private volatile Hello hello;
   /** Set once {@link RequestHandler#onConnected} was called, so that onClosed is called exactly once too. */
   volatile boolean announced;
+  /** The peer's connection-level ERROR (request id 0), which comes before its close. */
+  private volatile ErrorFrameException peerError;
 
   private static final class Pending {
     final CompletableFuture<Frame> future = new CompletableFuture<>();
@@ -107,7 +109,8 @@ public final class PeerConnection {
    * frame. Fails with {@link ErrorFrameException} when the peer answers ERROR (or a response of the wrong
    * type, as {@code MALFORMED}; or {@code RATE_LIMITED} without sending when
    * {@link TransportConfig#maxInFlightPerPeer()} requests are already open), {@link RequestTimeoutException},
-   * {@link ConnectionClosedException}, or
+   * {@link ConnectionClosedException} (or, when the peer sent a connection-level ERROR before closing, that
+   * {@link ErrorFrameException}, such as {@code RATE_LIMITED} "busy"), or
    * {@link FrameException} {@code TOO_LARGE} when the request itself exceeds {@code MAX_FRAME_BYTES}.
    */
   public CompletableFuture<Frame> request(FrameType type, MessageLite payload, Duration timeout) {
@@ -134,8 +137,7 @@ public final class PeerConnection {
 
   private void send(Pending p, FrameType type, MessageLite payload, long millis) {
     if (!channel.isActive()) {
-      p.future.completeExceptionally(new ConnectionClosedException("connection to " + remote.shortText()
-          + " is closed"));
+      p.future.completeExceptionally(closedCause());
       return;
     }
     if (pending.size() >= maxOpenRequests) {
@@ -201,6 +203,20 @@ public final class PeerConnection {
   /** Requests we sent that await a response; read from another thread it is only an estimate. */
   int pendingRequests() {
     return pending.size();
+  }
+
+  /** The peer sent a connection-level ERROR: the close that follows fails open requests with it. */
+  void closingWith(ErrorFrameException e) {
+    peerError = e;
+  }
+
+  /**
+   * Why requests on a closed connection fail: the peer's connection-level ERROR if it sent one (such as
+   * {@code RATE_LIMITED} "busy" to a key that is not paired), else {@link ConnectionClosedException}.
+   */
+  TransportException closedCause() {
+    ErrorFrameException e = peerError;
+    return e != null ? e : new ConnectionClosedException("connection to " + remote.shortText() + " closed");
   }
 
   void touch(long nowMillis) {

@@ -63,6 +63,13 @@ import org.slf4j.LoggerFactory;
  * an {@code ERROR} frame echoing the request id. Failures of the peer's framing (spec 5.2 steps 1-4) get an
  * {@code ERROR} with request id 0 and a close.
  *
+ * <p><b>Budgets.</b> Connections are counted apart by kind ({@link TransportConfig}, spec section 9.1):
+ * inbound handshakes in progress, inbound connections of peers ({@link Admission#isPeer}), inbound
+ * connections of other keys, and this node's own dials, with per-source-address limits on the two kinds a
+ * stranger can hold. Strangers therefore never take a peer's place or block a dial. A key that is not a peer
+ * may send one {@code PAIR_REQUEST} within {@link TransportConfig#unpairedTimeout()}; it is never pinged and
+ * its connection is closed once the request is answered, unless the answer made it a peer.
+ *
  * <p>All callbacks ({@link RequestHandler}, {@link Admission}, future completions) run on the event loop and
  * must not block. Nothing a peer sent (payloads, query text) is logged; connection events log at DEBUG.
  *
@@ -90,6 +97,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
   private final EventLoopGroup group;
   /** Every connection channel, inbound and outbound, handshaking or not; closed channels leave by themselves. */
   private final ChannelGroup channels;
+  private final ConnectionSlots slots;
   /** Guarded by this. */
   private final Map<PublicId, PeerConnection> byPeer = new HashMap<>();
   private final Map<PublicId, Maintained> maintained = new ConcurrentHashMap<>();
@@ -138,6 +146,15 @@ public final class Transport implements PeerRpc, AutoCloseable {
     this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, new DefaultThreadFactory("kith-net", true),
         NioIoHandler.newFactory());
     this.channels = new DefaultChannelGroup("kith-connections", GlobalEventExecutor.INSTANCE);
+    this.slots = new ConnectionSlots(config);
+  }
+
+  /** How many connections hold each budget now; read-only, for tests and benchmarks. */
+  public record Counts(int handshakes, int unpaired, int peers, int outbound) {}
+
+  /** The connections counted against each budget of {@link TransportConfig} at this moment. */
+  public Counts counts() {
+    return slots.counts();
   }
 
   public PublicId localId() {
@@ -168,12 +185,10 @@ public final class Transport implements PeerRpc, AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            if (!reserve(ch)) {
-              LOG.debug("refused {}: {} connections open", ch.remoteAddress(), config.maxConnections());
-              ch.close();
-              return;
+            ConnectionSlots.Slot slot = accept(ch);
+            if (slot != null) {
+              initPipeline(ch, true, null, null, slot);
             }
-            initPipeline(ch, true, null, null);
           }
         });
     ChannelFuture f = b.bind(host, port).awaitUninterruptibly();
@@ -211,6 +226,12 @@ public final class Transport implements PeerRpc, AutoCloseable {
       result.complete(existing.get());
       return result;
     }
+    ConnectionSlots.Slot slot = slots.dial();
+    if (slot == null) {
+      result.completeExceptionally(new ConnectFailedException(ConnectFailedException.Reason.TOO_MANY_CONNECTIONS,
+          config.maxOutbound() + " dialled connections open"));
+      return result;
+    }
     Bootstrap b = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -219,23 +240,21 @@ public final class Transport implements PeerRpc, AutoCloseable {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            initPipeline(ch, false, expectedServer, result);
+            initPipeline(ch, false, expectedServer, result, slot);
           }
         });
     ChannelFuture f;
     synchronized (this) {
-      if (channels.size() >= config.maxConnections()) {
-        result.completeExceptionally(new ConnectFailedException(
-            ConnectFailedException.Reason.TOO_MANY_CONNECTIONS, config.maxConnections() + " connections open"));
-        return result;
-      }
       try {
         f = b.connect(addr);
       } catch (RejectedExecutionException e) {
+        slots.release(slot);
         result.completeExceptionally(
             new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
         return result;
       }
+      slot.channel = f.channel();
+      f.channel().closeFuture().addListener(c -> slots.release(slot));
       channels.add(f.channel());
     }
     f.addListener(c -> {
@@ -360,18 +379,30 @@ public final class Transport implements PeerRpc, AutoCloseable {
 
   // --- called by the pipeline ----------------------------------------------------------------------------
 
-  private synchronized boolean reserve(Channel ch) {
-    if (closed.get() || channels.size() >= config.maxConnections()) {
-      return false;
+  /** An inbound connection was accepted: takes a handshake slot, closing whom it displaces; null refuses it. */
+  private ConnectionSlots.Slot accept(Channel ch) {
+    ConnectionSlots.Admitted a;
+    synchronized (this) {
+      a = closed.get() ? null : slots.accept(ch);
+      if (a == null) {
+        LOG.debug("refused {}: transport closed, or every handshake slot taken by a refusal", ch.remoteAddress());
+        ch.close();
+        return null;
+      }
+      channels.add(ch);
     }
-    channels.add(ch);
-    return true;
+    ch.closeFuture().addListener(c -> slots.release(a.slot()));
+    if (a.displaced() != null) {
+      LOG.debug("{} displaces the oldest handshake from {}", ch.remoteAddress(), a.displaced().remoteAddress());
+      a.displaced().close();
+    }
+    return a.slot();
   }
 
   private void initPipeline(Channel ch, boolean inbound, PublicId expectedServer,
-      CompletableFuture<PeerConnection> connectFuture) {
+      CompletableFuture<PeerConnection> connectFuture, ConnectionSlots.Slot slot) {
     SecretHandshake shs = inbound
-        ? SecretHandshake.server(networkKey, keys, key -> admitHandshake(PublicId.ofKey(key)))
+        ? SecretHandshake.server(networkKey, keys, key -> admitHandshake(PublicId.ofKey(key), slot))
         : SecretHandshake.client(networkKey, keys, expectedServer.key());
     BoxStreamCodec boxStream = new BoxStreamCodec();
     ch.pipeline()
@@ -383,20 +414,51 @@ public final class Transport implements PeerRpc, AutoCloseable {
         .addLast("frame", new FrameCodecHandler())
         // Reads only: watching writes too would cost a listener on every write.
         .addLast("idle", new IdleStateHandler(config.keepaliveInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-        .addLast("connection", new ConnectionHandler(this, inbound, connectFuture));
+        .addLast("connection", new ConnectionHandler(this, inbound, connectFuture, slot));
   }
 
-  private boolean admitHandshake(PublicId client) {
+  /**
+   * The server side of the handshake proved {@code client}'s key: refuses a blocked key, then moves the
+   * connection from its handshake slot to a peer's or a stranger's. A stranger over its budget still completes
+   * the handshake, so that it can be told "busy" ({@link ConnectionHandler}); a peer over its budget is refused
+   * here, unless it has a connection to replace.
+   */
+  private boolean admitHandshake(PublicId client, ConnectionSlots.Slot slot) {
+    boolean peer;
     try {
-      boolean ok = admission.admitHandshake(client);
-      if (!ok) {
+      if (!admission.admitHandshake(client)) {
         LOG.debug("handshake refused for {}", client.shortText());
+        return false;
       }
-      return ok;
+      peer = admission.isPeer(client);
     } catch (RuntimeException e) {
-      LOG.error("Admission.admitHandshake failed with {}; refusing", e.getClass().getName());
+      LOG.error("Admission failed with {}; refusing", e.getClass().getName());
       return false;
     }
+    ConnectionSlots.Admitted a = slots.handshaken(slot, peer, peer && connection(client).isPresent());
+    if (a == null) {
+      LOG.debug("handshake refused for {}: {} peer connections open", client.shortText(), config.maxConnections());
+      return false;
+    }
+    if (a.displaced() != null) {
+      LOG.debug("an unpaired connection from {} displaces the oldest idle one", slot.source);
+      a.displaced().close();
+    }
+    return true;
+  }
+
+  /** After an unpaired key's request was answered: true if the key is a peer now and its connection stays. */
+  boolean promote(ConnectionSlots.Slot slot, PublicId key) {
+    try {
+      return admission.isPeer(key) && slots.promote(slot);
+    } catch (RuntimeException e) {
+      LOG.error("Admission.isPeer failed with {}", e.getClass().getName());
+      return false;
+    }
+  }
+
+  void requestOpen(ConnectionSlots.Slot slot, boolean open) {
+    slots.requestOpen(slot, open);
   }
 
   boolean allow(PublicId peer, FrameType type) {

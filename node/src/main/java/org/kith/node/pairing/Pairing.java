@@ -28,6 +28,7 @@ import org.kith.node.net.PeerConnection;
 import org.kith.node.net.PeerRpc;
 import org.kith.node.net.RateLimiter;
 import org.kith.node.net.Response;
+import org.kith.node.net.SourceAddress;
 import org.kith.node.peers.HostPort;
 import org.kith.node.peers.InviteBook;
 import org.kith.node.peers.Peer;
@@ -35,9 +36,11 @@ import org.kith.node.peers.PeerBook;
 import org.kith.node.peers.PeerService;
 import org.kith.protocol.frame.FrameCodec;
 import org.kith.protocol.frame.FrameException;
+import org.kith.protocol.handshake.HandshakeException;
 import org.kith.protocol.identity.InvalidIdException;
 import org.kith.protocol.identity.InviteCode;
 import org.kith.protocol.identity.PairingProof;
+import org.kith.protocol.identity.PublicId;
 import org.kith.protocol.proto.ErrorCode;
 import org.kith.protocol.proto.Frame;
 import org.kith.protocol.proto.FrameType;
@@ -53,10 +56,28 @@ import org.slf4j.LoggerFactory;
  */
 public final class Pairing {
   private static final Logger LOG = LoggerFactory.getLogger(Pairing.class);
-  /** Pair requests per unpaired key per minute, and from all unpaired keys together. */
+  /** Pair requests per unpaired key per minute. Fresh keys cost nothing, so this stops only the careless. */
   public static final int MAX_PAIR_REQUESTS_PER_KEY_PER_MINUTE = 3;
-  public static final int MAX_PAIR_REQUESTS_PER_MINUTE = 30;
-  /** Keys whose pairing attempts are counted at once; more are refused until buckets refill. */
+  /**
+   * Pair requests per source address (IPv4 address, IPv6 /64) per minute, whatever the keys: a flood from one
+   * place spends that place's budget, not everyone's.
+   */
+  public static final int MAX_PAIR_REQUESTS_PER_ADDRESS_PER_MINUTE = 10;
+  /**
+   * Pair requests naming one invite id per minute, right proof or wrong: guesses at an invite spend that
+   * invite's budget only. Only someone who saw the code knows its id.
+   */
+  public static final int MAX_PAIR_REQUESTS_PER_INVITE_PER_MINUTE = 10;
+  /**
+   * Pair requests from everyone together per minute: generous, only a bound on the vault work (one read and
+   * an HMAC each). Reaching it takes 60 source addresses each at its own limit.
+   */
+  public static final int MAX_PAIR_REQUESTS_PER_MINUTE = 600;
+  /**
+   * Keys, addresses or invite ids whose attempts are counted at once, in each tracker: a bound on memory.
+   * Every bucket is full again at most a minute after its last take, and full buckets make room; a tracker
+   * holding this many partly spent ones (attempts from more than 4096 places in a minute) refuses newcomers.
+   */
   static final int MAX_TRACKED_KEYS = 4096;
 
   private final Identity identity;
@@ -67,7 +88,9 @@ public final class Pairing {
   private final Clock clock;
   private final Executor worker;
   private final Supplier<List<String>> advertised;
-  private final RateLimiter.Keyed<Object> perKey;
+  private final RateLimiter.Keyed<PublicId> perKey;
+  private final RateLimiter.Keyed<SourceAddress> perAddress;
+  private final RateLimiter.Keyed<ByteString> perInvite;
   private final RateLimiter all;
 
   public Pairing(Identity identity, PeerBook peers, InviteBook invites, PeerService peerService, PeerRpc rpc,
@@ -82,6 +105,10 @@ public final class Pairing {
     this.advertised = advertised;
     this.perKey = new RateLimiter.Keyed<>(MAX_PAIR_REQUESTS_PER_KEY_PER_MINUTE, Duration.ofMinutes(1),
         MAX_PAIR_REQUESTS_PER_KEY_PER_MINUTE, MAX_TRACKED_KEYS);
+    this.perAddress = new RateLimiter.Keyed<>(MAX_PAIR_REQUESTS_PER_ADDRESS_PER_MINUTE, Duration.ofMinutes(1),
+        MAX_PAIR_REQUESTS_PER_ADDRESS_PER_MINUTE, MAX_TRACKED_KEYS);
+    this.perInvite = new RateLimiter.Keyed<>(MAX_PAIR_REQUESTS_PER_INVITE_PER_MINUTE, Duration.ofMinutes(1),
+        MAX_PAIR_REQUESTS_PER_INVITE_PER_MINUTE, MAX_TRACKED_KEYS);
     this.all = new RateLimiter(MAX_PAIR_REQUESTS_PER_MINUTE, Duration.ofMinutes(1), MAX_PAIR_REQUESTS_PER_MINUTE,
         clock.millis());
   }
@@ -96,26 +123,36 @@ public final class Pairing {
     return invites.create(identity.id(), advertised.get(), circle == null ? Peer.DEFAULT_CIRCLE : circle, expiry, uses);
   }
 
+  /**
+   * On the event loop: the budgets, narrowest first (the requester's address, its key, the invite it names),
+   * then everyone's; a refusal is {@code RATE_LIMITED} with a message saying which, and the transport then
+   * closes the unpaired connection. The vault work runs on the worker.
+   */
   private CompletableFuture<Response> onPairRequest(PeerConnection from, Frame request) {
+    PairRequest req;
+    try {
+      req = FrameCodec.payload(request, PairRequest.parser());
+    } catch (FrameException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     long now = clock.millis();
-    if (!perKey.tryTake(from.remote(), now) || !all.tryTake(now)) {
-      return CompletableFuture.failedFuture(
-          new ErrorFrameException(ErrorCode.RATE_LIMITED, "too many pairing attempts; wait a minute"));
+    String refused = !perAddress.tryTake(SourceAddress.of(from.remoteAddress()), now) ? "from your address"
+        : !perKey.tryTake(from.remote(), now) ? "from your key"
+        : !perInvite.tryTake(req.getInviteId(), now) ? "at this invite"
+        : !all.tryTake(now) ? "at this node" : null;
+    if (refused != null) {
+      LOG.debug("pairing attempt refused: too many {}", refused);
+      return CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.RATE_LIMITED,
+          "busy: too many pairing attempts " + refused + "; retry in a minute"));
     }
     try {
-      return CompletableFuture.supplyAsync(() -> redeem(from, request), worker);
+      return CompletableFuture.supplyAsync(() -> redeem(from, req), worker);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.RATE_LIMITED, "busy; retry shortly"));
     }
   }
 
-  private Response redeem(PeerConnection from, Frame request) {
-    PairRequest req;
-    try {
-      req = FrameCodec.payload(request, PairRequest.parser());
-    } catch (FrameException e) {
-      throw new CompletionException(e);
-    }
+  private Response redeem(PeerConnection from, PairRequest req) {
     try {
       Peer p = invites.redeem(peers, identity.id(), from.remote(), req.getInviteId().toByteArray(),
           req.getProof().toByteArray(), sanitize(req.getPetname()),
@@ -251,7 +288,10 @@ public final class Pairing {
           + " code is not the one they gave; ask them for a new invite (nothing was changed)");
     }
     if (ef.code() == ErrorCode.RATE_LIMITED) {
-      return KithException.badInput("the inviter's node is limiting pairing attempts; wait a minute and retry");
+      // Capacity ("too many connections") or rate ("too many pairing attempts"): the inviter's message says
+      // which; it is cut to MAX_ERROR_MESSAGE_BYTES and cleaned before it reaches a terminal.
+      return KithException.badInput("the inviter's node is busy and did not look at the invite (it said: "
+          + ef.wireMessage() + "); nothing was changed: wait a minute and run `kith pair` again");
     }
     return KithException.badInput("the inviter's node refused pairing: " + ef.wireMessage());
   }
@@ -261,6 +301,11 @@ public final class Pairing {
       case UNREACHABLE -> "nothing listening there";
       case TIMEOUT -> "timed out";
       case REFUSED -> "the node there is not the inviter, or it refused us";
+      // A node out of handshake slots closes the oldest handshake; SHS leaves no way to say why.
+      case HANDSHAKE_FAILED -> e.handshakeReason().filter(r -> r == HandshakeException.Reason.PEER_CLOSED)
+          .map(r -> "the node there hung up during the handshake: it may be busy (retry in a minute), or it is"
+              + " not a Kith node")
+          .orElse(e.getMessage());
       default -> e.getMessage();
     };
   }
