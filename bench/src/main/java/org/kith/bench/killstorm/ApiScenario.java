@@ -27,6 +27,7 @@ final class ApiScenario extends Scenario {
   ApiScenario(Storm storm, int quota, long seed) {
     super("api", storm, quota, seed);
     this.home = storm.scratch.resolve("home-api");
+    tally.openName = "node_start_median";
   }
 
   @Override
@@ -60,6 +61,7 @@ final class ApiScenario extends Scenario {
       checkVault(home, ledger);
       return;
     }
+    tally.openMs.add(millis(node.runningNanos - node.spawned.startNanos));
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger inFlight = new AtomicInteger();
     AtomicLong acked = new AtomicLong();

@@ -25,7 +25,8 @@ abstract class OneShotScenario extends Scenario {
   static final int RECALIBRATE_EVERY = 20;
   /** Measurements the window is the median of. */
   static final int WINDOW = 5;
-  private static final long POLL_MILLIS = 2;
+  /** How often /proc/locks is read while waiting for the open: the kill is drawn after it, so a few ms late is fine. */
+  private static final long POLL_MILLIS = 5;
 
   final Path home;
   private final List<Double> window = new ArrayList<>();
