@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,11 +31,14 @@ final class Launcher {
     final Path out;
     final Path err;
     final long startNanos = System.nanoTime();
+    /** System.nanoTime when the process ended, as seen by the JDK's process reaper (a few ms late at most). */
+    final CompletableFuture<Long> endNanos;
 
     Spawned(Process process, Path out, Path err) {
       this.process = process;
       this.out = out;
       this.err = err;
+      this.endNanos = process.onExit().thenApply(p -> System.nanoTime());
     }
 
     long pid() {

@@ -14,15 +14,16 @@ import java.util.List;
  *
  * <p>"Open" is seen from outside, as the process taking RocksDB's lock ({@link ProcLocks}); a fixed delay would
  * be wrong on a busy machine, where the JVM, Argon2id and the model take anywhere from 1 to 20 s. The end is not
- * known in advance, so unkilled runs measure how long the command goes on after the open, and each kill is drawn
- * uniformly from [open, open + median of the last {@link #WINDOW} such durations]. A kill that comes after the
- * command ended by itself (exit status 0, not 137) is counted apart.
+ * known in advance, so each kill is drawn uniformly from [open, open + median of the last {@link #WINDOW} measured
+ * times from open to end]. Those are measured by unkilled runs (two at first, then one every
+ * {@link #RECALIBRATE_EVERY} kills) and by every run that ended before its kill came. Such a kill (exit status 0,
+ * not 137) is counted apart: it is no storm.
  */
 abstract class OneShotScenario extends Scenario {
   /** Unkilled runs before the first kill. */
   static final int CALIBRATION_RUNS = 2;
   /** A new unkilled run after this many kills, so the window follows the machine's load and the vault's growth. */
-  static final int RECALIBRATE_EVERY = 20;
+  static final int RECALIBRATE_EVERY = 10;
   /** Measurements the window is the median of. */
   static final int WINDOW = 5;
   /** How often /proc/locks is read while waiting for the open: the kill is drawn after it, so a few ms late is fine. */
@@ -64,8 +65,6 @@ abstract class OneShotScenario extends Scenario {
     }
     tally.openMs.add(millis(open - s.startNanos));
     if (calibrate) {
-      s.process.waitFor();
-      long end = System.nanoTime();
       Launcher.Result r = storm.launcher.finish(s);
       tally.runsUnkilled++;
       killsSinceCalibration = 0;
@@ -73,11 +72,7 @@ abstract class OneShotScenario extends Scenario {
         tally.failures++;
         log("an unkilled run failed (exit " + r.exit() + "): " + Launcher.tail(r.err()));
       } else {
-        window.add(millis(end - open));
-        while (window.size() > WINDOW) {
-          window.remove(0);
-        }
-        tally.afterOpenMs.add(millis(end - open));
+        measured(s.endNanos.join() - open);
       }
       tally.acknowledgedWrites += acknowledge(r.out(), markers);
       return;
@@ -91,6 +86,7 @@ abstract class OneShotScenario extends Scenario {
       tally.killsAfterOpen++;
     } else if (exit == 0) {
       tally.killsAfterEnd++;
+      measured(s.endNanos.join() - open);
     } else {
       tally.failures++;
       log("a command failed by itself before its kill (exit " + exit + "): " + Launcher.tail(s.err()));
@@ -99,6 +95,14 @@ abstract class OneShotScenario extends Scenario {
     Files.deleteIfExists(s.out);
     Files.deleteIfExists(s.err);
     checkVault(home, ledger);
+  }
+
+  private void measured(long openToEndNanos) {
+    window.add(millis(openToEndNanos));
+    while (window.size() > WINDOW) {
+      window.remove(0);
+    }
+    tally.afterOpenMs.add(millis(openToEndNanos));
   }
 
   /** System.nanoTime when the process was first seen holding RocksDB's lock, or -1 if it ended first. */
