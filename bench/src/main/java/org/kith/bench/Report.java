@@ -20,6 +20,12 @@ public final class Report {
     out.flush();
   }
 
+  /** A whole number (a count), printed in full rather than to four significant digits. */
+  public void count(String name, long value, String unit) {
+    out.printf(Locale.ROOT, "%s\t%d\t%s%n", name, value, unit);
+    out.flush();
+  }
+
   /** A ratio of ours over the baseline: above 1 means ours is faster (for rates) . */
   public void ratio(String name, double ours, double baseline) {
     if (!name.endsWith("_ratio")) {
