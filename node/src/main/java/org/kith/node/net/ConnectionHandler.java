@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * is answered it is closed, unless the answer made the key a peer. A stranger over its budget is told
  * {@code ERROR RATE_LIMITED} "busy" right after the handshake and closed, so a client can tell a busy node from
  * a wrong key.
+ *
+ * <p>Why one class of this size: it is the one place that sees every frame of a connection in order, so the
+ * per-connection rules (HELLO first, rate and in-flight limits, keepalive and idle, what a stranger may send)
+ * are decided here together, on the event loop, without locks.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
