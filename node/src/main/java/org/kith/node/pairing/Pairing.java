@@ -167,7 +167,7 @@ public final class Pairing {
       LOG.info("refused a pairing attempt: {}", e.getMessage());
       throw new CompletionException(new ErrorFrameException(ErrorCode.INVITE_INVALID, "invite refused"));
     } catch (KithException e) {
-      LOG.warn("pairing failed locally: {}", e.getMessage());
+      LOG.warn("pairing failed locally ({})", e.getClass().getSimpleName());
       throw new CompletionException(new ErrorFrameException(ErrorCode.INTERNAL, "try again later"));
     }
   }

@@ -190,7 +190,7 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
           book.remove(who);
           records.forgetFrom(who);
         } catch (KithException e) {
-          LOG.warn("could not forget an unpaired peer: {}", e.getMessage());
+          LOG.warn("could not forget an unpaired peer ({})", e.getClass().getSimpleName());
         }
       }
       rpc.forget(who);
@@ -207,7 +207,7 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
         try {
           book.remove(who);
         } catch (KithException e) {
-          LOG.warn("could not forget an unpaired peer: {}", e.getMessage());
+          LOG.warn("could not forget an unpaired peer ({})", e.getClass().getSimpleName());
         }
         rpc.forget(who);
       });

@@ -132,7 +132,7 @@ public final class Answering {
         } catch (Refused e) {
           throw new CompletionException(new ErrorFrameException(ErrorCode.DEADLINE_EXCEEDED, e.getMessage()));
         } catch (KithException e) {
-          LOG.warn("answering a query failed locally: {}", e.getMessage());
+          LOG.warn("answering a query failed locally ({})", e.getClass().getSimpleName());
           throw new CompletionException(new ErrorFrameException(ErrorCode.INTERNAL, "try again later"));
         }
       }, executor).thenCompose(f -> f).thenApply(a -> new Response(FrameType.ANSWER, a));

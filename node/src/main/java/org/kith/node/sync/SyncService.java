@@ -139,7 +139,7 @@ public final class SyncService {
       store.purgeExpired();
       syncNow();
     } catch (KithException | RuntimeException e) {
-      LOG.warn("periodic sync failed: {}", e.getMessage());
+      LOG.warn("periodic sync failed ({})", e.getClass().getSimpleName());
     } finally {
       schedule(this::periodic, syncInterval);
     }
@@ -311,7 +311,7 @@ public final class SyncService {
         try {
           ranker.ensureVectors(store.peerRecords(h -> peer.equals(h.from)));
         } catch (KithException | RuntimeException e) {
-          LOG.warn("embedding synced records failed: {}", e.getMessage());
+          LOG.warn("embedding synced records failed ({})", e.getClass().getSimpleName());
         }
       });
     } catch (RejectedExecutionException e) {
