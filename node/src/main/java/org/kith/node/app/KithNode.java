@@ -28,6 +28,8 @@ import org.kith.node.peers.ListenConfig;
 import org.kith.node.peers.PeerBook;
 import org.kith.node.peers.PeerService;
 import org.kith.node.profile.Profiles;
+import org.kith.node.reach.LanConfig;
+import org.kith.node.reach.LanDiscovery;
 import org.kith.node.query.QueryService;
 import org.kith.node.records.RecordStore;
 import org.kith.node.records.Sharing;
@@ -48,6 +50,7 @@ import org.kith.storage.Vault;
  * {@link #start} makes it listen, keep peers connected and sync.
  */
 public final class KithNode implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KithNode.class);
   /** Tasks queued for the node's worker (vault writes for the network) before new ones are refused. */
   public static final int MAX_QUEUED_TASKS = 256;
   /** Threads answering queries; apart from the worker so pairing and sync never wait behind a query. */
@@ -62,30 +65,37 @@ public final class KithNode implements AutoCloseable {
    * says otherwise).
    */
   public record Options(Clock clock, EmbedderSource embedders, TransportConfig transport, boolean autoSync,
-      KdfProfile kdf) {
+      KdfProfile kdf, LanConfig lan) {
     public Options {
       java.util.Objects.requireNonNull(kdf, "kdf");
+      java.util.Objects.requireNonNull(lan, "lan");
     }
 
+    /** LAN discovery is off unless asked for: {@code kith start} asks, tests name loopback targets. */
     public static Options of(EmbedderSource embedders) {
-      return new Options(Clock.systemUTC(), embedders, TransportConfig.defaults(), true, KdfProfile.PRODUCTION);
+      return new Options(Clock.systemUTC(), embedders, TransportConfig.defaults(), true, KdfProfile.PRODUCTION,
+          LanConfig.OFF);
     }
 
     public Options withClock(Clock c) {
-      return new Options(c, embedders, transport, autoSync, kdf);
+      return new Options(c, embedders, transport, autoSync, kdf, lan);
     }
 
     public Options withTransport(TransportConfig t) {
-      return new Options(clock, embedders, t, autoSync, kdf);
+      return new Options(clock, embedders, t, autoSync, kdf, lan);
     }
 
     public Options withoutAutoSync() {
-      return new Options(clock, embedders, transport, false, kdf);
+      return new Options(clock, embedders, transport, false, kdf, lan);
     }
 
     /** Only test suites pass anything but {@link KdfProfile#PRODUCTION}: see {@link KdfProfile}. */
     public Options withKdf(KdfProfile k) {
-      return new Options(clock, embedders, transport, autoSync, k);
+      return new Options(clock, embedders, transport, autoSync, k, lan);
+    }
+
+    public Options withLan(LanConfig l) {
+      return new Options(clock, embedders, transport, autoSync, kdf, l);
     }
   }
 
@@ -114,6 +124,8 @@ public final class KithNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ListenConfig listening;
   private final boolean autoSync;
+  private final LanConfig lanConfig;
+  private volatile LanDiscovery lan;
   private final boolean permissionsTightened;
 
   /** Creates the home, the vault and a new identity, and opens the node. Refuses if a vault is already there. */
@@ -165,6 +177,7 @@ public final class KithNode implements AutoCloseable {
     this.permissionsTightened = permissionsTightened;
     this.clock = o.clock();
     this.autoSync = o.autoSync();
+    this.lanConfig = o.lan();
     this.identity = Identity.load(vault);
     this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(MAX_QUEUED_TASKS), daemon("kith-node"));
@@ -212,6 +225,15 @@ public final class KithNode implements AutoCloseable {
    * peer connected and starts the periodic sync. Returns the bound address (port 0 picks one).
    */
   public InetSocketAddress start(ListenConfig cfg) throws KithException {
+    return start(cfg, lanConfig);
+  }
+
+  /**
+   * {@link #start(ListenConfig)}, and LAN discovery as {@code lanCfg} says (never beyond loopback for a node that
+   * listens on loopback only: {@link LanConfig#allowedFor}). A discovery port that cannot be bound is not fatal: the
+   * node runs without it and says so in its log.
+   */
+  public InetSocketAddress start(ListenConfig cfg, LanConfig lanCfg) throws KithException {
     InetSocketAddress bound;
     try {
       bound = transport.listen(cfg.host(), cfg.port());
@@ -228,7 +250,24 @@ public final class KithNode implements AutoCloseable {
     if (autoSync) {
       sync.start();
     }
+    if (lanCfg.allowedFor(cfg.host())) {
+      LanDiscovery d = new LanDiscovery(lanCfg, identity.id(), bound.getPort(),
+          () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), peers::lanSeen, clock,
+          scheduler);
+      try {
+        d.start();
+        lan = d;
+      } catch (IOException e) {
+        d.close();
+        LOG.warn("LAN discovery is off: cannot bind UDP port {} ({})", lanCfg.port(), e.getClass().getSimpleName());
+      }
+    }
     return bound;
+  }
+
+  /** LAN discovery, while it runs. */
+  public java.util.Optional<LanDiscovery> lan() {
+    return java.util.Optional.ofNullable(lan);
   }
 
   /** True once {@link #start} ran: the node listens and keeps its peers connected. */
@@ -355,6 +394,10 @@ public final class KithNode implements AutoCloseable {
       return;
     }
     sync.close();
+    LanDiscovery d = lan;
+    if (d != null) {
+      d.close();
+    }
     scheduler.shutdownNow();
     transport.close();
     queryWorker.shutdown();

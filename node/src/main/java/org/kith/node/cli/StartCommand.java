@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.kith.node.base.Home;
 import org.kith.node.base.KithException;
 import org.kith.node.peers.ListenConfig;
+import org.kith.node.reach.LanConfig;
 import org.kith.node.app.KithNode;
 import org.kith.node.api.ApiServer;
 import org.kith.node.api.Router;
@@ -28,6 +29,10 @@ final class StartCommand implements Callable<Integer> {
       description = "Local API port on 127.0.0.1 (default: any free port; commands find it in the home folder).")
   int apiPort;
 
+  @Option(names = "--no-lan-beacon",
+      description = "Do not look for paired peers on the local network (UDP broadcast on port 7349).")
+  boolean noLanBeacon;
+
   @Override
   public Integer call() throws KithException {
     Kith.Context c = Kith.ctx;
@@ -44,7 +49,7 @@ final class StartCommand implements Callable<Integer> {
     try {
       node.notes().ensureIndex();
       ListenConfig cfg = listen != null ? ListenConfig.parse(listen) : ListenConfig.load(node.vault());
-      node.start(cfg);
+      node.start(cfg, noLanBeacon ? LanConfig.OFF : LanConfig.DEFAULT);
       api = new ApiServer(new Router(node), RunFiles.newToken(home));
       InetSocketAddress apiAddr = api.start(apiPort);
       RunFiles.writeRunInfo(home, new RunFiles.RunInfo(apiAddr.getPort(), node.listenAddress(),
@@ -69,6 +74,10 @@ final class StartCommand implements Callable<Integer> {
       t.say("Kith node running for " + (name.isEmpty() ? "you" : name) + " (" + node.id().text() + ")");
       t.say("  listening on " + node.listenAddress() + " for paired peers; reachable at "
           + String.join(", ", node.advertised()));
+      t.say(node.lan().isPresent()
+          ? "  looking for paired peers on the local network (UDP " + LanConfig.DEFAULT_PORT
+              + "; --no-lan-beacon turns it off)"
+          : "  not looking for peers on the local network" + (noLanBeacon ? " (--no-lan-beacon)" : ""));
       t.say("  local API on http://127.0.0.1:" + apiAddr.getPort() + "/v1/ (token in " + home.dir().resolve(
           RunFiles.TOKEN_FILE) + ")");
       t.say("  Open the page: " + api.loginUrl() + "  (one-time link; `kith ui` makes another)");

@@ -31,6 +31,7 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
   private final Clock clock;
   private final Executor worker;
   private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.Map<PublicId, InetSocketAddress> lan = new java.util.concurrent.ConcurrentHashMap<>();
 
   public PeerService(PeerBook book, RecordStore records, PeerRpc rpc, Clock clock, Executor worker) {
     this.book = book;
@@ -152,6 +153,7 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
 
   /** Stops reconnecting and drops the current connection: a blocked or unpaired key keeps nothing open. */
   public void forget(PublicId peer) {
+    lan.remove(peer);
     rpc.forget(peer);
     rpc.connection(peer).ifPresent(c -> {
       if (!book.get(peer).map(Peer::unpairPending).orElse(false)) {
@@ -160,9 +162,33 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
     });
   }
 
-  /** Keeps a connection up to this peer at its addresses. */
+  /**
+   * A paired peer's beacon was heard on the LAN (reach/LanDiscovery): remember where it listens there (in memory
+   * only) and, if it is not connected, dial that address first. Anyone else's beacon changes nothing.
+   */
+  public void lanSeen(PublicId peer, InetSocketAddress listensAt) {
+    Peer p = book.get(peer).filter(Peer::paired).orElse(null);
+    if (p == null) {
+      return;
+    }
+    lan.put(peer, listensAt);
+    if (!rpc.isConnected(peer)) {
+      maintain(p);
+    }
+  }
+
+  /** Where this peer's beacon last said it listens on the LAN, if it was heard since the node started. */
+  public java.util.Optional<InetSocketAddress> lanAddress(PublicId peer) {
+    return java.util.Optional.ofNullable(lan.get(peer));
+  }
+
+  /** Keeps a connection up to this peer at its addresses: the one on the LAN first, if its beacon was heard. */
   public void maintain(Peer peer) {
     List<InetSocketAddress> addrs = new ArrayList<>();
+    InetSocketAddress onLan = lan.get(peer.id());
+    if (onLan != null) {
+      addrs.add(onLan);
+    }
     for (String a : peer.addresses()) {
       HostPort.tryParse(a).ifPresentOrElse(hp -> addrs.add(hp.toSocketAddress()),
           () -> LOG.debug("skipping an unusable peer address"));
@@ -175,7 +201,7 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
   /** Keeps a connection up to every paired peer (and every peer still to be told of an unpair) with an address. */
   public void maintainAll() {
     for (Peer p : book.all()) {
-      if ((p.paired() || p.unpairPending()) && !p.addresses().isEmpty()) {
+      if ((p.paired() || p.unpairPending()) && (!p.addresses().isEmpty() || lan.containsKey(p.id()))) {
         maintain(p);
       }
     }
