@@ -20,6 +20,9 @@ public record LanConfig(boolean enabled, String bindHost, int port, List<InetSoc
       throw new IllegalArgumentException("port out of range: " + port);
     }
     targets = List.copyOf(targets);
+    if (!bindHost.equals("0.0.0.0") && !bindHost.equals("127.0.0.1")) {
+      throw new IllegalArgumentException("LAN discovery binds 0.0.0.0 or 127.0.0.1, not " + bindHost);
+    }
   }
 
   /** A beacon on loopback only: for tests and benchmarks (packets never leave the machine). */

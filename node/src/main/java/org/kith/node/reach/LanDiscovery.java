@@ -84,7 +84,8 @@ public final class LanDiscovery implements AutoCloseable {
     try {
       ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       ch.setOption(StandardSocketOptions.SO_BROADCAST, true);
-      ch.bind(new InetSocketAddress(config.bindHost(), config.port()));
+      // bindHost is an IP literal (LanConfig), so this looks nothing up.
+      ch.bind(new InetSocketAddress(InetAddress.getByName(config.bindHost()), config.port()));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
