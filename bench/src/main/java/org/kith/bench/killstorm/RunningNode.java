@@ -64,7 +64,7 @@ final class RunningNode {
   }
 
   static RunningNode start(Launcher launcher, Path home) throws IOException, InterruptedException, DidNotStart {
-    Launcher.Spawned s = launcher.spawn(home, "start", "--listen", "127.0.0.1:0");
+    Launcher.Spawned s = launcher.spawn(home, "start", "--listen", "127.0.0.1:0", "--api-port", "0");
     long deadline = System.nanoTime() + MAX_START.toNanos();
     Path runFile = home.resolve("node.json");
     Path tokenFile = home.resolve("api.token");
