@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code kith start --listen 127.0.0.1:0} process and its local API (spec/API.md): found through the
+ * A {@code kith start --listen 127.0.0.1:0 --api-port 0} process and its local API (spec/API.md): found through the
  * {@code node.json} it writes once it runs, whose pid must be this process's, so a stale file left by a killed
  * node is never mistaken for it.
  */

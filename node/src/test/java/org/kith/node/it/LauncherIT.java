@@ -243,7 +243,8 @@ class LauncherIT {
     assertFalse(Files.exists(home.resolve("api.token")));
 
     Node b = startKeepingOutput(home);
-    b.process().destroy();
+    // SIGTERM, as systemd and kill send it; Process.destroy() would also close our end of its output.
+    b.process().toHandle().destroy();
     assertTrue(b.process().waitFor(120, TimeUnit.SECONDS));
     MiniCluster.await("the last line of the stopped node", () -> b.output().toString().contains("Stopped."));
     String out = b.output().toString();
