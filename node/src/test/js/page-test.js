@@ -142,8 +142,13 @@ async function main() {
       const c = cookies.find((x) => x.name.startsWith('kith_session_'));
       check(c && c.httpOnly && c.sameSite === 'Strict', `session cookie: ${JSON.stringify(c)}`);
       check(!(await a.evaluate(() => document.cookie)).includes('kith_session_'), 'the page script can read the cookie');
+      // A used link: the browser that is logged in goes to the page; one without Alice's session is told what to do.
       const again = await ctxA.request.get(cfg.alice.login, { maxRedirects: 0 });
-      check(again.status() === 403, `a used login link answered ${again.status()}`);
+      check(again.status() === 303 && again.headers()['location'] === '/',
+        `a used login link in the logged-in browser answered ${again.status()} to ${again.headers()['location']}`);
+      const other = await ctxB.request.get(cfg.alice.login, { maxRedirects: 0 });
+      check(other.status() === 403 && (await other.text()).includes('kith ui'),
+        `a used login link in another browser answered ${other.status()}`);
       return `cookie ${c.name}: HttpOnly, SameSite=${c.sameSite}`;
     });
 

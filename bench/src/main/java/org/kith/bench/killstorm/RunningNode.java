@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code kith start --listen 127.0.0.1:0} process and its local API (spec/API.md): found through the
+ * A {@code kith start --listen 127.0.0.1:0 --api-port 0} process and its local API (spec/API.md): found through the
  * {@code node.json} it writes once it runs, whose pid must be this process's, so a stale file left by a killed
  * node is never mistaken for it.
  */
@@ -64,7 +64,7 @@ final class RunningNode {
   }
 
   static RunningNode start(Launcher launcher, Path home) throws IOException, InterruptedException, DidNotStart {
-    Launcher.Spawned s = launcher.spawn(home, "start", "--listen", "127.0.0.1:0");
+    Launcher.Spawned s = launcher.spawn(home, "start", "--listen", "127.0.0.1:0", "--api-port", "0");
     long deadline = System.nanoTime() + MAX_START.toNanos();
     Path runFile = home.resolve("node.json");
     Path tokenFile = home.resolve("api.token");

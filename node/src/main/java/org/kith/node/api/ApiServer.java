@@ -121,6 +121,12 @@ public final class ApiServer implements AutoCloseable {
   static final String STATE_HEADER = "X-Kith-Request";
   static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  /** The answer to a login link that was used, has expired or is wrong, in a browser without a session. */
+  static final byte[] LINK_USED_PAGE = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      + "<title>Kith: login link used or expired</title></head><body>\n"
+      + "<h1>This login link was already used or has expired</h1>\n"
+      + "<p>Each link opens the page once, within 10 minutes. For a new one, run <code>kith ui</code> again in a"
+      + " terminal, on this computer.</p>\n</body></html>\n").getBytes(StandardCharsets.UTF_8);
   private static final Map<String, String> STATIC = Map.of(
       "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css");
 
@@ -142,6 +148,8 @@ public final class ApiServer implements AutoCloseable {
   private final RequestGuard.Budget budget;
   private Channel channel;
   private int port;
+  /** What {@code POST /v1/stop} runs, once its answer is written; null: this server cannot stop its node. */
+  private volatile Runnable onStop;
 
   public ApiServer(Router router, String token) {
     this(router, token, Limits.DEFAULT);
@@ -192,6 +200,14 @@ public final class ApiServer implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * Lets {@code POST /v1/stop} stop the node: {@code stop} runs on a thread of its own after the answer is written,
+   * since it closes this server and its workers.
+   */
+  public void onStop(Runnable stop) {
+    this.onStop = stop;
   }
 
   /** Body bytes held across all connections now, against {@link Limits#maxBufferedBytes()}. */
@@ -314,7 +330,7 @@ public final class ApiServer implements AutoCloseable {
         return;
       }
       if (path.path().equals("/login") && req.method().name().equals("GET")) {
-        login(ctx, keepAlive, path);
+        login(ctx, keepAlive, path, req);
         return;
       }
       if (path.path().equals("/v1/ui/login")) {
@@ -322,6 +338,10 @@ public final class ApiServer implements AutoCloseable {
         JsonObject o = new JsonObject();
         o.addProperty("url", loginUrl());
         send(ctx, keepAlive, HttpResponseStatus.OK, o);
+        return;
+      }
+      if (path.path().equals("/v1/stop")) {
+        stop(ctx, req);
         return;
       }
       if (path.path().equals("/v1/ui/logout") && req.method().name().equals("POST")) {
@@ -394,13 +414,42 @@ public final class ApiServer implements AutoCloseable {
     return router.handle(r);
   }
 
-  private void login(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder path) {
+  /** {@code POST /v1/stop}: answers first, then stops the node (which closes this server). */
+  private void stop(ChannelHandlerContext ctx, FullHttpRequest req) {
+    if (!req.method().name().equals("POST")) {
+      send(ctx, false, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST on /v1/stop, not " + req.method(),
+          KithException.USAGE));
+      return;
+    }
+    Runnable stop = onStop;
+    if (stop == null) {
+      send(ctx, false, HttpResponseStatus.BAD_REQUEST, error("this API server cannot stop its node", 1));
+      return;
+    }
+    JsonObject o = new JsonObject();
+    o.addProperty("stopping", true);
+    FullHttpResponse res = json(HttpResponseStatus.OK, o);
+    res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(res).addListener(f -> {
+      ctx.close();
+      Thread t = new Thread(stop, "kith-stop");
+      t.start();
+    });
+  }
+
+  private void login(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder path, HttpRequest req) {
     java.util.List<String> t = path.parameters().get("token");
     Long expires = t == null || t.isEmpty() ? null : loginTokens.remove(t.get(0));
     if (expires == null || expires < router.clock().millis()) {
-      FullHttpResponse res = response(HttpResponseStatus.FORBIDDEN, ("This login link was already used, has expired, or is"
-          + " wrong. Run `kith ui` for a new one.\n").getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
-      write(ctx, keepAlive, res);
+      String cookie = sessionCookie(req);
+      if (cookie != null && sessions.contains(cookie)) {
+        // A link used before, opened again from the history or a bookmark, by a browser that is logged in.
+        FullHttpResponse res = response(HttpResponseStatus.SEE_OTHER, new byte[0], "text/plain; charset=utf-8");
+        res.headers().set(HttpHeaderNames.LOCATION, "/");
+        write(ctx, keepAlive, res);
+        return;
+      }
+      write(ctx, keepAlive, response(HttpResponseStatus.FORBIDDEN, LINK_USED_PAGE, "text/html; charset=utf-8"));
       return;
     }
     if (sessions.size() >= MAX_SESSIONS) {

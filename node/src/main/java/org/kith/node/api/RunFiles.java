@@ -61,6 +61,16 @@ public final class RunFiles {
     }
   }
 
+  /** True while either run file is there: a node runs, is stopping, or died without removing them. */
+  public static boolean present(Home home) {
+    return Files.exists(home.dir().resolve(RUN_FILE)) || Files.exists(home.dir().resolve(TOKEN_FILE));
+  }
+
+  /** True if node.json names a process that no longer runs: the files are stale (the node was killed). */
+  public static boolean ownerGone(Home home) {
+    return runInfo(home).map(i -> ProcessHandle.of(i.pid()).map(p -> !p.isAlive()).orElse(true)).orElse(false);
+  }
+
   public static void clear(Home home) {
     try {
       Files.deleteIfExists(home.dir().resolve(RUN_FILE));

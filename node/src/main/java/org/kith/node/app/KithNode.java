@@ -16,6 +16,7 @@ import org.kith.node.base.Home;
 import org.kith.node.base.HomeFolder;
 import org.kith.node.base.KithException;
 import org.kith.node.identity.Identity;
+import org.kith.node.identity.PublicIdentityFile;
 import org.kith.node.model.EmbedderSource;
 import org.kith.node.model.Model;
 import org.kith.node.net.Dispatcher;
@@ -147,7 +148,9 @@ public final class KithNode implements AutoCloseable {
       Identity.create(vault, name).close();
       // Loading libsodium made the cache folder with the umask.
       HomeFolder.tighten(home);
-      return new KithNode(home, vault, options, false);
+      KithNode node = new KithNode(home, vault, options, false);
+      PublicIdentityFile.write(home, node.id());
+      return node;
     } catch (KithException | RuntimeException e) {
       vault.close();
       throw e;
@@ -164,7 +167,10 @@ public final class KithNode implements AutoCloseable {
     try {
       // After the vault opened, so that a refused open (a wrong passphrase, a damaged vault) changes nothing.
       boolean homeTightened = HomeFolder.tighten(home);
-      return new KithNode(home, vault, options, homeTightened || vault.permissionsTightened());
+      KithNode node = new KithNode(home, vault, options, homeTightened || vault.permissionsTightened());
+      // For vaults made before identity.pub existed, and homes restored from a backup.
+      PublicIdentityFile.write(home, node.id());
+      return node;
     } catch (KithException | RuntimeException e) {
       vault.close();
       throw e;

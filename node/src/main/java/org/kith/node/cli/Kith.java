@@ -40,6 +40,8 @@ import picocli.CommandLine.ScopeType;
       NoteCommands.class,
       NoteCommands.Search.class,
       StartCommand.class,
+      StopCommand.class,
+      ServiceCommand.class,
       UiCommand.class,
       PeerCommands.Invite.class,
       PeerCommands.Pair.class,

@@ -2,10 +2,14 @@ package org.kith.node.cli;
 
 import com.google.gson.JsonObject;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.kith.node.base.Home;
 import org.kith.node.base.KithException;
 import org.kith.node.app.KithNode;
+import org.kith.node.identity.PublicIdentityFile;
+import org.kith.protocol.handshake.NetworkKey;
+import org.kith.protocol.identity.PublicId;
 import org.kith.storage.Vault;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,11 +67,29 @@ final class NodeCommands {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      JsonObject o = c.call("GET", "/v1/id", Map.of(), null).getAsJsonObject();
+      Home home = c.resolveHome();
+      JsonObject o;
+      if (c.api().isEmpty() && !passphraseGiven(c)) {
+        // No node and no passphrase given: the public half, from identity.pub, without unlocking anything.
+        Optional<PublicId> id = PublicIdentityFile.read(home);
+        if (id.isEmpty() && Vault.exists(home.vaultDir()) && !c.interactive) {
+          throw new KithException(KithException.LOCKED, "no " + PublicIdentityFile.FILE + " in " + home.dir()
+              + " yet (the vault is older than it): run any command with the passphrase once, e.g."
+              + " KITH_PASSPHRASE=... kith status, and `kith id` works without it from then on");
+        }
+        o = id.isPresent() ? publicIdentity(id.get()) : null;
+      } else {
+        o = null;
+      }
+      if (o == null) {
+        o = c.call("GET", "/v1/id", Map.of(), null).getAsJsonObject();
+      }
       t.json(o);
       t.say(o.get("id").getAsString());
       t.say("fingerprint: " + o.get("fingerprint").getAsString());
-      if (!o.get("name").getAsString().isEmpty()) {
+      if (o.get("name").isJsonNull()) {
+        t.say("name:        (sealed in the vault: give the passphrase, or start the node, to see it)");
+      } else if (!o.get("name").getAsString().isEmpty()) {
         t.say("name:        " + o.get("name").getAsString());
       }
       return 0;
@@ -82,26 +104,32 @@ final class NodeCommands {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
       Home home = c.resolveHome();
-      JsonObject o;
       if (c.api().isPresent()) {
-        o = c.call("GET", "/v1/status", Map.of(), null).getAsJsonObject();
+        return show(t, c.call("GET", "/v1/status", Map.of(), null).getAsJsonObject());
       } else {
-        o = new JsonObject();
+        JsonObject o = new JsonObject();
         o.addProperty("home", home.dir().toString());
         o.addProperty("running", false);
         boolean exists = Vault.exists(home.vaultDir());
-        boolean canUnlock = c.env.containsKey("KITH_PASSPHRASE") || c.passphraseFile != null || c.interactive;
+        // Without a passphrase given, status does not ask for one: the id comes from identity.pub.
+        boolean canUnlock = passphraseGiven(c);
         if (!exists || !canUnlock) {
           o.addProperty("vault", exists ? "locked" : "absent");
+          Optional<PublicId> id = exists ? PublicIdentityFile.read(home) : Optional.empty();
+          id.ifPresent(i -> o.add("identity", publicIdentity(i)));
           t.json(o);
           t.say("home:  " + home.dir());
           t.say(exists ? "vault: present, locked (set KITH_PASSPHRASE or --passphrase-file to see more)"
               : "vault: none here; run `kith init` to create one");
+          id.ifPresent(i -> t.say("id:    " + i.text()));
           t.say("node:  not running");
           return 0;
         }
-        o = c.call("GET", "/v1/status", Map.of(), null).getAsJsonObject();
+        return show(t, c.call("GET", "/v1/status", Map.of(), null).getAsJsonObject());
       }
+    }
+
+    static int show(Terminal t, JsonObject o) {
       t.json(o);
       t.say("home:      " + o.get("home").getAsString());
       t.say("vault:     " + o.get("vault").getAsString() + ", " + o.get("notes").getAsInt() + " notes");
@@ -113,6 +141,23 @@ final class NodeCommands {
       t.say("model:     " + o.get("model").getAsString());
       return 0;
     }
+  }
+
+  /** True if the passphrase comes from the environment or a file: a command can unlock without asking. */
+  static boolean passphraseGiven(Kith.Context c) {
+    String pass = c.env.get("KITH_PASSPHRASE");
+    return (pass != null && !pass.isEmpty()) || c.passphraseFile != null;
+  }
+
+  /** What {@code GET /v1/id} says, from the public id alone; the name, sealed in the vault, is null. */
+  static JsonObject publicIdentity(PublicId id) {
+    JsonObject o = new JsonObject();
+    o.addProperty("id", id.text());
+    o.addProperty("publicKey", id.hex());
+    o.addProperty("fingerprint", id.fingerprint());
+    o.add("name", com.google.gson.JsonNull.INSTANCE);
+    o.addProperty("networkKey", java.util.HexFormat.of().formatHex(NetworkKey.KITH_V1.bytes()));
+    return o;
   }
 
   static String jsonStr(JsonObject o, String f) {

@@ -16,17 +16,22 @@ import org.kith.node.api.RunFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Runs the node in the foreground until Ctrl-C or SIGTERM. */
+/** Runs the node in the foreground until Ctrl-C, SIGTERM or {@code kith stop}. */
 @Command(name = "start", mixinStandardHelpOptions = true,
     description = {"Run your node in the foreground: listen for paired peers, keep connections to them, and serve",
-      "the local API that other kith commands use while it runs. Ctrl-C or SIGTERM stops it cleanly."})
+      "the local API and page that other kith commands use while it runs.",
+      "Ctrl-C, SIGTERM or `kith stop` stops it cleanly."})
 final class StartCommand implements Callable<Integer> {
+  /** Where the page and the local API are, unless {@code --api-port} says otherwise: a link that stays valid. */
+  static final int DEFAULT_API_PORT = 7348;
+
   @Option(names = "--listen", paramLabel = "HOST:PORT",
       description = "Where peers reach you (default: the last one used, else 0.0.0.0:7347).")
   String listen;
 
-  @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "0",
-      description = "Local API port on 127.0.0.1 (default: any free port; commands find it in the home folder).")
+  @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "" + DEFAULT_API_PORT,
+      description = "Port of the local API and page on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0: any free port;"
+          + " commands find it in the home folder).")
   int apiPort;
 
   @Option(names = "--no-lan-beacon",
@@ -38,31 +43,50 @@ final class StartCommand implements Callable<Integer> {
     Kith.Context c = Kith.ctx;
     Terminal t = c.terminal();
     Home home = c.resolveHome();
+    if (apiPort < 0 || apiPort > 65535) {
+      throw KithException.badInput("--api-port is a port from 1 to 65535, or 0 for any free port: " + apiPort);
+    }
     if (c.api().isPresent()) {
       throw KithException.badInput("a node is already running for " + home.dir() + " (API port " + c.api().get().port()
-          + "); stop it first");
+          + "); stop it first with `kith stop`");
     }
     KithNode node = c.openNode();
     ApiServer api = null;
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean closing = new AtomicBoolean();
+    Thread hook = null;
     try {
       node.notes().ensureIndex();
       ListenConfig cfg = listen != null ? ListenConfig.parse(listen) : ListenConfig.load(node.vault());
-      node.start(cfg, noLanBeacon ? LanConfig.OFF : LanConfig.DEFAULT);
       api = new ApiServer(new Router(node), RunFiles.newToken(home));
-      InetSocketAddress apiAddr = api.start(apiPort);
+      InetSocketAddress apiAddr;
+      try {
+        apiAddr = api.start(apiPort);
+      } catch (IOException e) {
+        throw KithException.badInput(apiPort == 0 ? e.getMessage()
+            : "the local API port " + apiPort + " on 127.0.0.1 is taken (another Kith node, or another program):"
+                + " start with --api-port N for another port, or --api-port 0 for any free one");
+      }
+      node.start(cfg, noLanBeacon ? LanConfig.OFF : LanConfig.DEFAULT);
       RunFiles.writeRunInfo(home, new RunFiles.RunInfo(apiAddr.getPort(), node.listenAddress(),
           ProcessHandle.current().pid()));
       ApiServer apiRef = api;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // One way down for all three causes; the second caller finds it taken and does nothing. The run files go
+      // last: once they are gone, the vault is free for the next command.
+      Runnable shutdown = () -> {
         if (closing.compareAndSet(false, true)) {
-          RunFiles.clear(home);
+          c.err.println("Stopping…");
           apiRef.close();
           node.close();
+          RunFiles.clear(home);
+          c.err.println("Stopped.");
+          c.err.flush();
           stopped.countDown();
         }
-      }, "kith-shutdown"));
+      };
+      hook = new Thread(shutdown, "kith-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      api.onStop(shutdown);
       String name = node.identity().name();
       int paired = node.peerBook().paired().size();
       com.google.gson.JsonObject o = new com.google.gson.JsonObject();
@@ -81,14 +105,14 @@ final class StartCommand implements Callable<Integer> {
       t.say("  local API on http://127.0.0.1:" + apiAddr.getPort() + "/v1/ (token in " + home.dir().resolve(
           RunFiles.TOKEN_FILE) + ")");
       t.say("  Open the page: " + api.loginUrl() + "  (one-time link; `kith ui` makes another)");
-      t.say("  " + paired + " paired peers, " + node.notes().count() + " notes. Ctrl-C to stop.");
+      t.say("  " + paired + " paired peers, " + node.notes().count() + " notes. Ctrl-C to stop (or `kith stop`).");
       c.out.flush();
     } catch (KithException | IOException | RuntimeException e) {
       if (api != null) {
         api.close();
       }
-      RunFiles.clear(home);
       node.close();
+      RunFiles.clear(home);
       if (e instanceof KithException ke) {
         throw ke;
       }
@@ -98,6 +122,12 @@ final class StartCommand implements Callable<Integer> {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    try {
+      // Stopped by `kith stop`: the hook has nothing left to do (and would pile up when tests start nodes in-process).
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down: the hook is running or ran.
     }
     return 0;
   }

@@ -51,6 +51,11 @@ final class Terminal {
     }
   }
 
+  /** On stderr in --json mode too: something the person must not miss, though the command succeeded. */
+  void warn(String message) {
+    err.println("kith: warning: " + TerminalText.clean(message));
+  }
+
   void error(String message) {
     err.println("kith: " + TerminalText.clean(message));
   }

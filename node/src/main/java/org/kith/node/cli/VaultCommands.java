@@ -135,6 +135,8 @@ final class VaultCommands {
       } catch (IOException e) {
         throw KithException.badInput("cannot create " + home.dir() + ": " + e.getMessage());
       }
+      t.warn("the restored node in " + home.dir() + " has the SAME identity as the node that was backed up. Run"
+          + " only one of them at a time: peers cannot tell the two apart. To move a node, stop the old one first (`kith stop`) and do not start it again.");
       JsonObject o = new JsonObject();
       o.addProperty("home", home.dir().toString());
       String pass = c.env.get("KITH_PASSPHRASE");

@@ -1,6 +1,7 @@
 package org.kith.node.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.kith.node.MiniCluster;
 
 /**
  * Runs {@code ./kith} as separate processes, the way a person would: the launcher, the packaged jar, real
@@ -81,7 +83,7 @@ class LauncherIT {
 
   /** Starts {@code kith start} and waits for its "running" line. */
   Process start(Path home, String listen) throws Exception {
-    Process p = builder(home, "start", "--listen", listen).redirectErrorStream(true).start();
+    Process p = builder(home, "start", "--listen", listen, "--api-port", "0").redirectErrorStream(true).start();
     started.add(p);
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -188,6 +190,86 @@ class LauncherIT {
     assertEquals("neighbours", alicePeers.get(0).getAsJsonObject().get("circle").getAsString());
     assertEquals("Alice", bobPeers.get(0).getAsJsonObject().get("petname").getAsString());
     assertTrue(ok(alice, "peers").out().contains("Bob"));
+  }
+
+  /** {@code kith start} with its stdout and stderr kept, from the "running" line on. */
+  record Node(Process process, StringBuffer output) {}
+
+  Node startKeepingOutput(Path home) throws Exception {
+    Process p = builder(home, "start", "--listen", "127.0.0.1:0", "--api-port", "0").redirectErrorStream(true).start();
+    started.add(p);
+    p.getOutputStream().close();
+    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuffer seen = new StringBuffer();
+    String line;
+    while ((line = r.readLine()) != null) {
+      seen.append(line).append('\n');
+      if (line.contains("Ctrl-C to stop")) {
+        Thread drain = new Thread(() -> {
+          try {
+            String l;
+            while ((l = r.readLine()) != null) {
+              seen.append(l).append('\n');
+            }
+          } catch (IOException e) {
+            // process ended
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return new Node(p, seen);
+      }
+    }
+    throw new AssertionError("kith start did not come up:\n" + seen);
+  }
+
+  @Test
+  void stop_andSigterm_stopTheNodeCleanly_andIdNeedsNoPassphrase() throws Exception {
+    Path home = tmp.resolve("runner");
+    String id = JsonParser.parseString(ok(home, "init", "--json").out()).getAsJsonObject().get("id").getAsString();
+    Run none = run(home, "stop");
+    assertEquals(1, none.code());
+    assertTrue(none.err().contains("no node is running"), none.err());
+    Run noPass = runWithStdin(home, "", "id");
+    assertEquals(0, noPass.code(), noPass.err());
+    assertTrue(noPass.out().startsWith(id), noPass.out());
+
+    Node a = startKeepingOutput(home);
+    Run stop = ok(home, "stop");
+    assertTrue(stop.out().contains("Stopped the node of " + home), stop.out());
+    assertTrue(a.process().waitFor(120, TimeUnit.SECONDS));
+    assertEquals(0, a.process().exitValue(), a.output().toString());
+    assertFalse(Files.exists(home.resolve("node.json")));
+    assertFalse(Files.exists(home.resolve("api.token")));
+
+    Node b = startKeepingOutput(home);
+    // SIGTERM, as systemd and kill send it; Process.destroy() would also close our end of its output.
+    b.process().toHandle().destroy();
+    assertTrue(b.process().waitFor(120, TimeUnit.SECONDS));
+    MiniCluster.await("the last line of the stopped node", () -> b.output().toString().contains("Stopped."));
+    String out = b.output().toString();
+    assertTrue(out.contains("Stopping…\nStopped.\n"), out);
+    assertFalse(Files.exists(home.resolve("node.json")));
+    ok(home, "note", "add", "the vault is free again");
+  }
+
+  @Test
+  void serviceInstall_writesThisLaunchersPath() throws Exception {
+    Path home = tmp.resolve("svc");
+    ok(home, "init");
+    Path pass = tmp.resolve("pass");
+    Files.writeString(pass, PASS + "\n");
+    Files.setPosixFilePermissions(pass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    ProcessBuilder pb = builder(home, "service", "install", "--passphrase-file", pass.toString());
+    pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out + err);
+    String unit = Files.readString(tmp.resolve("config/systemd/user/kith.service"));
+    assertTrue(unit.contains("ExecStart=\"" + kith() + "\" \"--home\""), unit);
   }
 
   static int freePort() throws IOException {

@@ -208,7 +208,7 @@ class PageIT {
     String initOut = readAll(init, Duration.ofMinutes(2));
     assertEquals(0, init.exitValue(), "kith init failed:\n" + initOut);
 
-    Process p = kith(home, "start", "--listen", "127.0.0.1:" + freePort()).start();
+    Process p = kith(home, "start", "--listen", "127.0.0.1:" + freePort(), "--api-port", "0").start();
     started.add(p);
     p.getOutputStream().close();
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
