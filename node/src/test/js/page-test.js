@@ -198,8 +198,8 @@ async function main() {
         name: 'childcare.txt', mimeType: 'text/plain',
         buffer: Buffer.from('Childcare swap\nParents on our street take turns minding the kids on Wednesdays.\n'),
       });
-      // A text file without a heading is titled by its file name.
-      await a.waitForSelector('#notes-list li h3:text-is("childcare")');
+      // A text file without a heading is titled by its first line.
+      await a.waitForSelector('#notes-list li h3:text-is("Childcare swap")');
       await a.waitForSelector('#import-status:has-text("1 note added")');
       const first = await a.locator('#import-status').textContent();
       // The same file again changes nothing.
@@ -208,7 +208,7 @@ async function main() {
         buffer: Buffer.from('Childcare swap\nParents on our street take turns minding the kids on Wednesdays.\n'),
       });
       await a.waitForSelector('#import-status:has-text("1 file unchanged")');
-      check((await a.locator('#notes-list li h3:text-is("childcare")').count()) === 1, 'a re-import doubled the note');
+      check((await a.locator('#notes-list li h3:text-is("Childcare swap")').count()) === 1, 'a re-import doubled the note');
       return `${first} / ${await a.locator('#import-status').textContent()}`;
     });
 

@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.kith.node.base.KithException;
 import org.kith.node.identity.Signer;
 import org.kith.node.notes.Note;
@@ -49,14 +52,63 @@ public final class Sharing {
       throw KithException.badInput("this note is tagged '" + PRIVATE_TAG + "' and is never shared; remove the tag"
           + " first if you really mean to share it (nothing was shared)");
     }
-    NoteContent c = NoteContent.newBuilder().setTitle(cut(note.title(), 256)).setText(note.text())
-        .addAllTags(note.tags().stream().filter(t -> t.getBytes(StandardCharsets.UTF_8).length <= 32).limit(16).toList())
-        .build();
+    NoteContent c = content(note);
     if (c.getSerializedSize() > Limits.MAX_CONTENT_BYTES) {
       throw KithException.badInput("this note is too long to share (" + c.getSerializedSize() + " bytes, at most "
           + Limits.MAX_CONTENT_BYTES + "); split it into shorter notes (nothing was shared)");
     }
     return signAndStore(RecordKind.NOTE, c.toByteString(), circle, reach, expiry, null, note.id().hex());
+  }
+
+  private static NoteContent content(Note note) {
+    return NoteContent.newBuilder().setTitle(cut(note.title(), 256)).setText(note.text())
+        .addAllTags(note.tags().stream().filter(t -> t.getBytes(StandardCharsets.UTF_8).length <= 32).limit(16).toList())
+        .build();
+  }
+
+  /** What {@link #refreshShares} did: shares signed again with new content, shares withdrawn. */
+  public record Refreshed(int resigned, int withdrawn) {}
+
+  /**
+   * Brings the shares of changed notes (an edited file imported again: same note ids, new text) up to date. Each
+   * of our live NOTE records shared from one of {@code notes} whose content differs from the note now is replaced:
+   * a new record with the new content, the same audience and reach and what was left of the old one's lifetime,
+   * and a retraction of the old one, stored in one batch, so a peer's next sync brings the new text and drops the
+   * old. A note now tagged {@value #PRIVATE_TAG}, or grown too long to share, has its share retracted only.
+   */
+  public Refreshed refreshShares(List<Note> notes) throws KithException {
+    Map<String, Note> byId = new HashMap<>();
+    notes.forEach(n -> byId.put(n.id().hex(), n));
+    int resigned = 0;
+    int withdrawn = 0;
+    synchronized (store) {
+      for (Held h : store.own(false)) {
+        Note note = h.record.kind() == RecordKind.NOTE
+            ? store.sourceNote(h.record.id()).map(byId::get).orElse(null) : null;
+        if (note == null) {
+          continue;
+        }
+        NoteContent c = content(note);
+        if (c.toByteString().equals(h.record.record().getContent())) {
+          continue;
+        }
+        Record old = h.record.record();
+        Duration rest = Duration.ofMillis(Math.max(1, old.getExpiresAtMs() - clock.millis()));
+        if (note.tags().contains(PRIVATE_TAG) || c.getSerializedSize() > Limits.MAX_CONTENT_BYTES) {
+          unshare(h.record.id().hex());
+          withdrawn++;
+          continue;
+        }
+        VerifiedRecord fresh = sign(RecordKind.NOTE, c.toByteString(), old.getAudience(), old.getReach(), rest,
+            store.nextSeq());
+        VerifiedRecord retraction = sign(RecordKind.RETRACT,
+            Retract.newBuilder().setRecordId(h.record.id().toByteString()).build().toByteString(),
+            old.getAudience(), old.getReach(), rest, store.nextSeq() + 1);
+        store.replaceOwn(fresh, retraction, h, note.id().hex());
+        resigned++;
+      }
+    }
+    return new Refreshed(resigned, withdrawn);
   }
 
   public Held offer(RecordKind kind, String text, String circle, Duration expiry) throws KithException {
@@ -109,25 +161,28 @@ public final class Sharing {
     }
     // The store's lock keeps seqs in order between taking the next one and storing the record.
     synchronized (store) {
-      long now = clock.millis();
-      Record record = Record.newBuilder()
-          .setAuthor(ByteString.copyFrom(signer.id().key()))
-          .setSeq(store.nextSeq())
-          .setCreatedAtMs(now)
-          .setExpiresAtMs(now + expiry.toMillis())
-          .setKind(kind)
-          .setReach(reach)
-          .setAudience(audience)
-          .setContent(content)
-          .build();
-      SignedRecord signed = signer.sign(record);
-      VerifiedRecord v;
-      try {
-        v = RecordVerifier.verify(signed, now);
-      } catch (RecordException e) {
-        throw new IllegalStateException("a record we just signed does not verify: " + e.reason(), e);
-      }
-      return store.addOwn(v, replaces, fromNote);
+      return store.addOwn(sign(kind, content, audience, reach, expiry, store.nextSeq()), replaces, fromNote);
+    }
+  }
+
+  private VerifiedRecord sign(RecordKind kind, ByteString content, String audience, int reach, Duration expiry,
+      long seq) {
+    long now = clock.millis();
+    Record record = Record.newBuilder()
+        .setAuthor(ByteString.copyFrom(signer.id().key()))
+        .setSeq(seq)
+        .setCreatedAtMs(now)
+        .setExpiresAtMs(now + expiry.toMillis())
+        .setKind(kind)
+        .setReach(reach)
+        .setAudience(audience)
+        .setContent(content)
+        .build();
+    SignedRecord signed = signer.sign(record);
+    try {
+      return RecordVerifier.verify(signed, now);
+    } catch (RecordException e) {
+      throw new IllegalStateException("a record we just signed does not verify: " + e.reason(), e);
     }
   }
 

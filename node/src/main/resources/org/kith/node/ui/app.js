@@ -345,12 +345,18 @@
         throw new Error('These files are too large to send at once (about 900 KB); drop fewer of them.');
       }
       const r = await post('/v1/notes/upload', { files: payload });
-      // updated counts files that were new or changed; unchanged ones add nothing.
-      const parts = [`Imported ${r.files} file${r.files === 1 ? '' : 's'}: ${r.notesAdded} note${r.notesAdded === 1 ? '' : 's'} added`];
-      if (r.notesRemoved) parts.push(`${r.notesRemoved} earlier note${r.notesRemoved === 1 ? '' : 's'} replaced`);
-      if (r.unchanged) parts.push(`${r.unchanged} file${r.unchanged === 1 ? '' : 's'} unchanged`);
+      // A changed file updates its notes in place (same ids); an unchanged one writes nothing.
+      const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
+      const parts = [`Imported ${plural(r.files, 'file')}: ${plural(r.notesAdded, 'note')} added`];
+      if (r.notesUpdated) parts.push(`${plural(r.notesUpdated, 'note')} updated in place`);
+      if (r.notesRemoved) parts.push(`${plural(r.notesRemoved, 'earlier note')} removed`);
+      if (r.unchanged) parts.push(`${plural(r.unchanged, 'file')} unchanged`);
       if (ignored) parts.push(`${ignored} ignored (not .md or .txt)`);
-      if (r.skipped && r.skipped.length) parts.push(`skipped: ${r.skipped.join(', ')}`);
+      if (r.skippedCount) {
+        const why = Object.entries(r.skippedReasons || {}).map(([k, n]) => `${n} ${k}`).join(', ');
+        parts.push(`skipped ${r.skippedCount} (${why}): ${r.skipped.join(', ')}`);
+      }
+      if (r.sharesResigned) parts.push(`${plural(r.sharesResigned, 'share')} signed again with the new text`);
       say('import-status', `${parts.join(', ')}.`);
       await loadNotes();
     });
