@@ -243,9 +243,7 @@ public final class NoteStore {
       for (var e : o.getAsJsonArray("notes")) {
         NoteId id = NoteId.parseHex(e.getAsString());
         byte[] v = get(id.bytes());
-        if (v != null) {
-          oldNotes.add(decodeChecked(id.bytes(), v));
-        }
+        oldNotes.add(v == null ? null : decodeChecked(id.bytes(), v));
       }
     }
     List<Passage> normalised = new ArrayList<>(passages.size());

@@ -10,8 +10,9 @@ import org.kith.node.notes.Passages.Passage;
  * Maps the passages of a re-imported file onto the notes an earlier import made of it, so a note keeps its id
  * (and whatever points at it: a share, a link) when its file is edited. A passage whose title, text and tags are
  * all unchanged keeps its note untouched; then a changed passage takes the note with its title (a heading that
- * stayed while its section was edited); then what is left pairs up in file order. Passages left over become new
- * notes, notes left over are removed.
+ * stayed while its section was edited); then a passage takes the note that was at its place in the file (a
+ * one-passage file whose first line changed). Passages left over become new notes, notes left over are removed:
+ * a note never takes the id of an unrelated passage, which would put that text into the other one's shares.
  */
 final class PassageMatch {
   private PassageMatch() {}
@@ -24,11 +25,14 @@ final class PassageMatch {
   record Plan(List<Note> embed, List<Note> relabel, List<NoteId> gone, List<NoteId> order, int added,
       List<NoteId> updated) {}
 
-  /** {@code passages} carry normalised tags; {@code newId} makes the id of a note for a passage never seen. */
+  /**
+   * {@code old} holds the earlier notes in passage order, null where one was removed since; {@code passages}
+   * carry normalised tags; {@code newId} makes the id of a note for a passage never seen.
+   */
   static Plan plan(List<Note> old, List<Passage> passages, String label, long nowMillis, Supplier<NoteId> newId) {
     int n = passages.size();
     Note[] match = new Note[n];
-    List<Note> free = new ArrayList<>(old);
+    List<Note> free = new ArrayList<>(old.stream().filter(Objects::nonNull).toList());
     for (int i = 0; i < n; i++) {
       Passage p = passages.get(i);
       match[i] = take(free, o -> o.text().equals(p.text().strip()) && o.title().equals(titleOf(p))
@@ -44,9 +48,9 @@ final class PassageMatch {
         match[i] = take(free, o -> o.title().equals(titleOf(p)));
       }
     }
-    for (int i = 0; i < n; i++) {
-      if (match[i] == null && !free.isEmpty()) {
-        match[i] = free.remove(0);
+    for (int i = 0; i < n && i < old.size(); i++) {
+      if (match[i] == null && old.get(i) != null && free.remove(old.get(i))) {
+        match[i] = old.get(i);
       }
     }
     List<Note> embed = new ArrayList<>();

@@ -60,6 +60,7 @@ class ShareRefreshTest {
     assertEquals(List.of("Greens and browns half and half."), textsBobHolds());
 
     alice.clock.advance(Duration.ofDays(1));
+    bob.clock.advance(Duration.ofDays(1));
     Files.writeString(f, "Greens and browns one to three, turned weekly.");
     JsonObject r = importAgain(f);
     assertEquals(1, r.get("sharesResigned").getAsInt(), r.toString());
