@@ -60,6 +60,42 @@ public final class Sharing {
     return signAndStore(RecordKind.NOTE, c.toByteString(), circle, reach, expiry, null, note.id().hex());
   }
 
+  /** Most notes one {@link #shareNotes} shares. */
+  public static final int MAX_NOTES_AT_ONCE = 500;
+
+  /**
+   * Shares several notes with a circle, one record each, all or nothing as far as the input goes: the circle,
+   * reach and expiry, and every note (not private, not too long), are checked before the first is signed.
+   */
+  public List<Held> shareNotes(List<Note> notes, String circle, int reach, Duration expiry) throws KithException {
+    if (notes.isEmpty()) {
+      throw KithException.badInput("no notes to share; nothing was shared");
+    }
+    if (notes.size() > MAX_NOTES_AT_ONCE) {
+      throw KithException.badInput("at most " + MAX_NOTES_AT_ONCE + " notes at once (" + notes.size()
+          + " given); share them in smaller groups (nothing was shared)");
+    }
+    checkShare(circle, reach, expiry);
+    for (Note n : notes) {
+      if (n.tags().contains(PRIVATE_TAG)) {
+        throw KithException.badInput("note " + n.id().shortHex() + " is tagged '" + PRIVATE_TAG + "' and is never"
+            + " shared; leave it out, or remove the tag first (nothing was shared)");
+      }
+      int size = content(n).getSerializedSize();
+      if (size > Limits.MAX_CONTENT_BYTES) {
+        throw KithException.badInput("note " + n.id().shortHex() + " is too long to share (" + size + " bytes, at most "
+            + Limits.MAX_CONTENT_BYTES + "); leave it out or split it (nothing was shared)");
+      }
+    }
+    List<Held> out = new java.util.ArrayList<>(notes.size());
+    synchronized (store) {
+      for (Note n : notes) {
+        out.add(shareNote(n, circle, reach, expiry));
+      }
+    }
+    return out;
+  }
+
   private static NoteContent content(Note note) {
     return NoteContent.newBuilder().setTitle(cut(note.title(), 256)).setText(note.text())
         .addAllTags(note.tags().stream().filter(t -> t.getBytes(StandardCharsets.UTF_8).length <= 32).limit(16).toList())
@@ -147,6 +183,15 @@ public final class Sharing {
 
   private Held signAndStore(RecordKind kind, ByteString content, String circle, int reach, Duration expiry,
       Held replaces, String fromNote) throws KithException {
+    String audience = checkShare(circle, reach, expiry);
+    // The store's lock keeps seqs in order between taking the next one and storing the record.
+    synchronized (store) {
+      return store.addOwn(sign(kind, content, audience, reach, expiry, store.nextSeq()), replaces, fromNote);
+    }
+  }
+
+  /** Checks what a share is given; returns the audience, stripped. */
+  private static String checkShare(String circle, int reach, Duration expiry) throws KithException {
     String audience = circle == null ? "" : circle.strip();
     int audienceBytes = audience.getBytes(StandardCharsets.UTF_8).length;
     if (audienceBytes == 0 || audienceBytes > Limits.MAX_AUDIENCE_BYTES) {
@@ -159,10 +204,7 @@ public final class Sharing {
     if (expiry.isNegative() || expiry.isZero() || expiry.toMillis() > Limits.MAX_RECORD_LIFETIME_MS) {
       throw KithException.badInput("--expires must be more than 0 and at most 366d: " + expiry);
     }
-    // The store's lock keeps seqs in order between taking the next one and storing the record.
-    synchronized (store) {
-      return store.addOwn(sign(kind, content, audience, reach, expiry, store.nextSeq()), replaces, fromNote);
-    }
+    return audience;
   }
 
   private VerifiedRecord sign(RecordKind kind, ByteString content, String audience, int reach, Duration expiry,
