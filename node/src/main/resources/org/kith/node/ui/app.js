@@ -164,6 +164,7 @@
     ['ask-status', 'ask-missing', 'import-status', 'search-status', 'shared-status', 'pair-status', 'peers-status',
       'flash', 'problem'].forEach((id) => say(id, ''));
     document.querySelectorAll('form').forEach((f) => f.reset());
+    document.querySelectorAll('[data-suggested]').forEach((f) => { delete f.dataset.suggested; });
     $('invite-out').hidden = true;
     $('invite-code').value = '';
     $('invite-qr').removeAttribute('src');
@@ -644,7 +645,9 @@
     say('pair-status', 'Pairing… (this reaches the other node; it can take a few seconds)');
     await busy(form, 'pair-status', async () => {
       const name = $('pair-name').value.trim();
-      const p = await post('/v1/pair', { code: $('pair-code').value.trim(), name: name || undefined });
+      const circle = $('pair-circle').value.trim();
+      const p = await post('/v1/pair', { code: $('pair-code').value.trim(), name: name || undefined,
+        circle: circle || undefined });
       form.reset();
       say('pair-status', `Paired with ${p.petname} (circle ${p.circle}).`);
       await loadPeers();
@@ -737,8 +740,32 @@
     }
     if (focused && $(focused)) $(focused).focus();
     $('peers-count').textContent = `(${peers.length})`;
-    const names = new Set(['friends', ...circles.keys()]);
+    const names = new Set(circles.size ? circles.keys() : ['friends']);
     $('circles').replaceChildren(...[...names].map((c) => el('option', { value: c })));
+    suggestCircle(peers);
+  }
+
+  // The circle fields start with the circle most of your (unblocked) peers are in, so a share goes where someone
+  // receives it; with no peers they start empty, with a hint. A field the person typed in is left alone.
+  const CIRCLE_FIELDS = ['share-circle', 'aid-circle', 'profile-circle', 'invite-circle'];
+
+  function suggestCircle(peers) {
+    const count = new Map();
+    for (const p of peers) {
+      if (!p.blocked) count.set(p.circle, (count.get(p.circle) || 0) + 1);
+    }
+    let best = '';
+    for (const [c, n] of count) {
+      if (!best || n > count.get(best)) best = c;
+    }
+    for (const id of CIRCLE_FIELDS) {
+      const f = $(id);
+      if (f.value === '' || f.value === f.dataset.suggested) {
+        f.value = best;
+        f.dataset.suggested = best;
+      }
+      $(`${id}-hint`).hidden = best !== '';
+    }
   }
 
   // ---- Status
