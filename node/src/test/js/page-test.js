@@ -203,8 +203,8 @@ async function main() {
         name: 'childcare.txt', mimeType: 'text/plain',
         buffer: Buffer.from('Childcare swap\nParents on our street take turns minding the kids on Wednesdays.\n'),
       });
-      // A text file without a heading is titled by its file name.
-      await a.waitForSelector('#notes-list li h3:text-is("childcare")');
+      // A text file without a heading is titled by its first line.
+      await a.waitForSelector('#notes-list li h3:text-is("Childcare swap")');
       await a.waitForSelector('#import-status:has-text("1 note added")');
       const first = await a.locator('#import-status').textContent();
       // The same file again changes nothing.
@@ -213,7 +213,7 @@ async function main() {
         buffer: Buffer.from('Childcare swap\nParents on our street take turns minding the kids on Wednesdays.\n'),
       });
       await a.waitForSelector('#import-status:has-text("1 file unchanged")');
-      check((await a.locator('#notes-list li h3:text-is("childcare")').count()) === 1, 'a re-import doubled the note');
+      check((await a.locator('#notes-list li h3:text-is("Childcare swap")').count()) === 1, 'a re-import doubled the note');
       return `${first} / ${await a.locator('#import-status').textContent()}`;
     });
 
@@ -228,6 +228,9 @@ async function main() {
 
     await step('invite-with-qr', a, async () => {
       await go(a, 'people');
+      // No peers yet: the circle starts empty, with a hint, rather than with a circle nobody is in.
+      await a.waitForSelector('#invite-circle-hint:not([hidden])');
+      check(await a.inputValue('#invite-circle') === '', `the invite's circle starts as ${await a.inputValue('#invite-circle')}`);
       await a.fill('#invite-circle', 'neighbours');
       await a.click('#invite-form button[type=submit]');
       await a.waitForSelector('#invite-out:not([hidden])');
@@ -282,6 +285,9 @@ async function main() {
       const picked = await a.locator('#share-note option:checked').textContent();
       check(picked === 'Bicycle repair', `the note's Share button picked ${picked}`);
       check(await a.evaluate(() => document.activeElement.id) === 'share-circle', 'focus is not on the circle box');
+      // Alice's one peer is in neighbours: the form starts there, not with a circle she has nobody in.
+      check(await a.inputValue('#share-circle') === 'neighbours', `the share's circle starts as ${await a.inputValue('#share-circle')}`);
+      check(await a.locator('#share-circle-hint').isHidden(), 'the no-peers hint shows while Alice has a peer');
       await a.keyboard.press('Control+A');
       await a.keyboard.type('neighbours');
       await a.click('#share-form button[type=submit]');
@@ -464,6 +470,8 @@ async function main() {
             await p.waitForFunction(() => !document.querySelector('#ask-form button').disabled);
           }
           if (view === 'people') {
+            // Alice has no unblocked peer left: the circle field starts empty and must be named.
+            await p.fill('#invite-circle', 'neighbours');
             await p.click('#invite-form button[type=submit]');
             await p.waitForSelector('#invite-out:not([hidden])');
           }

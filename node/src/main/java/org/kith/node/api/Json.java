@@ -7,10 +7,12 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.kith.node.base.KithException;
 import org.kith.node.notes.Note;
 import org.kith.node.notes.NoteStore;
 import org.kith.node.peers.Peer;
+import org.kith.node.records.Sharing;
 
 /** The JSON shapes of the API (spec/API.md); the CLI's --json output is the same. */
 public final class Json {
@@ -25,6 +27,7 @@ public final class Json {
     }
     o.add("tags", strings(n.tags()));
     o.addProperty("createdAt", Instant.ofEpochMilli(n.createdAtMillis()).toString());
+    o.addProperty("updatedAt", Instant.ofEpochMilli(n.updatedAtMillis()).toString());
     o.addProperty("source", n.source());
     return o;
   }
@@ -45,14 +48,35 @@ public final class Json {
     return o;
   }
 
-  public static JsonObject importResult(NoteStore.ImportResult r) {
+  /** An import's result; {@code shares} is what refreshing the shares of the notes it changed did. */
+  public static JsonObject importResult(NoteStore.ImportResult r, Sharing.Refreshed shares) {
     JsonObject o = new JsonObject();
     o.addProperty("files", r.files());
-    o.addProperty("unchanged", r.unchanged());
+    o.addProperty("imported", r.imported());
     o.addProperty("updated", r.updated());
+    o.addProperty("unchanged", r.unchanged());
     o.addProperty("notesAdded", r.notesAdded());
+    o.addProperty("notesUpdated", r.notesUpdated());
     o.addProperty("notesRemoved", r.notesRemoved());
-    o.add("skipped", strings(r.skipped()));
+    o.addProperty("sharesResigned", shares.resigned());
+    o.addProperty("sharesWithdrawn", shares.withdrawn());
+    o.addProperty("skippedCount", r.skipped().total());
+    JsonObject reasons = new JsonObject();
+    r.skipped().byReason().forEach(reasons::addProperty);
+    o.add("skippedReasons", reasons);
+    o.add("skipped", strings(r.skipped().listed()));
+    String skipped = r.skipped().total() == 0 ? "" : " (" + r.skipped().summary() + ")";
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "Imported %d, updated %d, unchanged %d, skipped %d%s",
+        r.imported(), r.updated(), r.unchanged(), r.skipped().total(), skipped));
+    if (shares.resigned() > 0) {
+      line.append("; ").append(shares.resigned()).append(shares.resigned() == 1 ? " share" : " shares")
+          .append(" signed again with the new text");
+    }
+    if (shares.withdrawn() > 0) {
+      line.append("; ").append(shares.withdrawn()).append(shares.withdrawn() == 1 ? " share" : " shares")
+          .append(" withdrawn (the note is private now, or too long to share)");
+    }
+    o.addProperty("summary", line.append('.').toString());
     return o;
   }
 

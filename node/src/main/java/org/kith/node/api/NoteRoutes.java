@@ -11,10 +11,11 @@ import org.kith.node.base.KithException;
 import org.kith.node.api.Router.Route;
 import org.kith.node.notes.Importer;
 import org.kith.node.notes.Note;
+import org.kith.node.notes.NoteId;
 import org.kith.node.notes.NoteStore;
 
 /** Notes and searching your own vault: {@code /v1/notes…} and {@code /v1/search}. */
-final class NoteRoutes {
+public final class NoteRoutes {
   public static final int MAX_IMPORT_PATHS = 1000;
 
   private NoteRoutes() {}
@@ -71,7 +72,19 @@ final class NoteRoutes {
         throw KithException.badInput("not a path: " + p);
       }
     }
-    return Json.importResult(node.notes().importPaths(paths, Importer.Progress.NONE));
+    return imported(node, node.notes().importPaths(paths, Importer.Progress.NONE));
+  }
+
+  /**
+   * An import's result as JSON, once the shares of the notes it changed were signed again (the CLI, when it
+   * opens the vault itself, ends its import here too).
+   */
+  public static JsonObject imported(KithNode node, NoteStore.ImportResult r) throws KithException {
+    List<Note> changed = new ArrayList<>();
+    for (NoteId id : r.updatedNotes()) {
+      changed.add(node.notes().show(id.hex()));
+    }
+    return Json.importResult(r, node.sharing().refreshShares(changed));
   }
 
   /** The page's file picker and drop zone: files sent as text. */
@@ -83,7 +96,7 @@ final class NoteRoutes {
     for (JsonObject f : Json.objects(body, "files")) {
       files.add(new Importer.Upload(Json.str(f, "name", ""), Json.str(f, "text", "")));
     }
-    return Json.importResult(node.notes().importUploads(files));
+    return imported(node, node.notes().importUploads(files));
   }
 
   static JsonArray search(KithNode node, String text, String kText) throws KithException {

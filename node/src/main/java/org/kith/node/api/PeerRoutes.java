@@ -50,7 +50,8 @@ final class PeerRoutes {
       throw KithException.badInput("give {\"code\": \"kithinv1...\"}");
     }
     long timeout = Math.max(1, Math.min(Json.longNum(body, "timeoutSeconds", 15), MAX_PAIR_TIMEOUT_SECONDS));
-    Peer p = node.pairing().pair(code, Json.str(body, "name", null), Duration.ofSeconds(timeout), node.running());
+    Peer p = node.pairing().pair(code, Json.str(body, "name", null), Json.str(body, "circle", null),
+        Duration.ofSeconds(timeout), node.running());
     return peer(node, p);
   }
 

@@ -4,7 +4,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -12,6 +16,7 @@ import org.kith.node.app.KithNode;
 import org.kith.node.base.KithException;
 import org.kith.node.api.Router.Route;
 import org.kith.node.notes.Note;
+import org.kith.node.notes.NoteId;
 import org.kith.node.query.Asking;
 import org.kith.node.records.Held;
 import org.kith.node.records.RecordStore;
@@ -54,15 +59,76 @@ final class ShareRoutes {
   }
 
   static JsonObject share(KithNode node, JsonObject body) throws KithException {
-    String noteId = Json.str(body, "note", null);
-    if (noteId == null) {
-      throw KithException.badInput("give {\"note\": \"NOTE_ID\", \"circle\": \"CIRCLE\"}");
+    int given = (body.has("note") ? 1 : 0) + (body.has("notes") ? 1 : 0) + (body.has("tag") ? 1 : 0);
+    if (given != 1) {
+      throw KithException.badInput("give one of {\"note\": \"NOTE_ID\"}, {\"notes\": [\"NOTE_ID\", ...]} or"
+          + " {\"tag\": \"TAG\"}, and \"circle\": \"CIRCLE\"; nothing was shared");
     }
     String circle = circle(body);
     int reach = Json.integer(body, "reach", 1);
-    Note note = node.notes().show(noteId);
-    Held h = node.sharing().shareNote(note, circle, reach, expiry(body, Sharing.DEFAULT_SHARE_EXPIRY));
-    return withAudienceSize(node, record(h, node.records()));
+    Duration expiry = expiry(body, Sharing.DEFAULT_SHARE_EXPIRY);
+    if (body.has("note")) {
+      String noteId = Json.str(body, "note", null);
+      if (noteId == null) {
+        throw KithException.badInput("give {\"note\": \"NOTE_ID\", \"circle\": \"CIRCLE\"}");
+      }
+      Note note = node.notes().show(noteId);
+      Held h = node.sharing().shareNote(note, circle, reach, expiry);
+      return withAudienceSize(node, record(h, node.records()));
+    }
+    int leftOut = 0;
+    List<Note> notes = new ArrayList<>();
+    if (body.has("notes")) {
+      List<String> ids = Json.strings(body, "notes");
+      if (ids.size() > Sharing.MAX_NOTES_AT_ONCE) {
+        throw KithException.badInput("at most " + Sharing.MAX_NOTES_AT_ONCE + " notes at once; nothing was shared");
+      }
+      Set<NoteId> seen = new HashSet<>();
+      for (String id : ids) {
+        Note n;
+        try {
+          n = node.notes().show(id);
+        } catch (KithException e) {
+          throw KithException.badInput(e.getMessage() + "; nothing was shared");
+        }
+        if (seen.add(n.id())) {
+          notes.add(n);
+        }
+      }
+    } else {
+      String tag = Json.str(body, "tag", "").strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
+      if (tag.isEmpty()) {
+        throw KithException.badInput("name the tag of the notes to share (--tag T); nothing was shared");
+      }
+      if (tag.equals(Sharing.PRIVATE_TAG)) {
+        throw KithException.badInput("notes tagged '" + Sharing.PRIVATE_TAG + "' are never shared; nothing was shared");
+      }
+      for (Note n : node.notes().list()) {
+        if (n.tags().contains(tag)) {
+          if (n.tags().contains(Sharing.PRIVATE_TAG)) {
+            leftOut++;
+          } else {
+            notes.add(n);
+          }
+        }
+      }
+      if (notes.isEmpty()) {
+        throw KithException.badInput("no note you could share has the tag '" + tag + "'" + (leftOut > 0 ? " ("
+            + leftOut + " tagged '" + Sharing.PRIVATE_TAG + "' too)" : "") + "; see `kith note list --tag " + tag
+            + "` (nothing was shared)");
+      }
+    }
+    List<Held> shared = node.sharing().shareNotes(notes, circle, reach, expiry);
+    JsonObject o = new JsonObject();
+    JsonArray records = new JsonArray();
+    shared.forEach(h -> records.add(record(h, node.records())));
+    o.add("records", records);
+    o.addProperty("count", shared.size());
+    o.addProperty("audience", shared.get(0).record.record().getAudience());
+    o.addProperty("reach", reach);
+    o.addProperty("expiresAt", Instant.ofEpochMilli(shared.get(0).record.record().getExpiresAtMs()).toString());
+    o.addProperty("leftOutPrivate", leftOut);
+    return withAudienceSize(node, o);
   }
 
   static JsonObject offer(KithNode node, RecordKind kind, JsonObject body) throws KithException {

@@ -85,7 +85,8 @@ final class NoteCommands implements Runnable {
   @Command(name = "import", mixinStandardHelpOptions = true,
       description = {"Import Markdown and text files, or folders of them (recursively; an Obsidian vault works).",
         "Long documents are split into passages at headings and paragraphs.",
-        "Re-importing unchanged files adds nothing; a changed file replaces its earlier passages."})
+        "Re-importing unchanged files writes nothing; a changed file updates its notes in place (same ids),",
+        "and their shares are signed again with the new text."})
   static final class Import implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "Files or folders.")
     List<Path> paths;
@@ -104,12 +105,14 @@ final class NoteCommands implements Runnable {
         o = importHere(c);
       }
       t.json(o);
-      int files = o.get("files").getAsInt();
+      t.say(o.get("summary").getAsString());
       int added = o.get("notesAdded").getAsInt();
-      t.say(String.format(Locale.ROOT, "Read %d file%s: %d new or changed, %d unchanged; %d passage%s added%s.",
-          files, files == 1 ? "" : "s", o.get("updated").getAsInt(), o.get("unchanged").getAsInt(),
-          added, added == 1 ? "" : "s",
-          o.get("notesRemoved").getAsInt() > 0 ? ", " + o.get("notesRemoved").getAsInt() + " replaced" : ""));
+      int updated = o.get("notesUpdated").getAsInt();
+      int removed = o.get("notesRemoved").getAsInt();
+      if (added + updated + removed > 0) {
+        t.say(String.format(Locale.ROOT, "  notes: %d added, %d updated in place, %d removed", added, updated,
+            removed));
+      }
       o.getAsJsonArray("skipped").forEach(s -> t.say("  skipped " + s.getAsString()));
       return 0;
     }
@@ -141,7 +144,7 @@ final class NoteCommands implements Runnable {
             bar[0].close();
           }
         }
-        return org.kith.node.api.Json.importResult(r);
+        return org.kith.node.api.NoteRoutes.imported(node, r);
       }
     }
   }

@@ -73,6 +73,10 @@ final class PeerCommands {
     @Option(names = "--name", paramLabel = "PETNAME", description = "What you call them (default: the name they chose).")
     String name;
 
+    @Option(names = "--circle", paramLabel = "CIRCLE",
+        description = "The circle you put them in (default: " + Peer.DEFAULT_CIRCLE + ", or theirs if paired before).")
+    String circle;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "15s", description = "How long to try (default ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -84,6 +88,9 @@ final class PeerCommands {
       body.addProperty("code", code);
       if (name != null) {
         body.addProperty("name", name);
+      }
+      if (circle != null) {
+        body.addProperty("circle", circle);
       }
       body.addProperty("timeoutSeconds", Durations.parse(timeout, "--timeout").toSeconds());
       JsonObject p = c.call("POST", "/v1/pair", Map.of(), body).getAsJsonObject();

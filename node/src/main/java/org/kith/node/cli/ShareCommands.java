@@ -29,25 +29,39 @@ final class ShareCommands {
     t.say(verb + " " + r.get("kind").getAsString() + " " + r.get("id").getAsString());
     t.say("  with circle '" + r.get("audience").getAsString() + "'" + (r.get("reach").getAsInt() == 2
         ? ", and their peers may relay it one hop" : "") + ", until " + r.get("expiresAt").getAsString());
-    if (r.has("peersInCircle") && r.get("peersInCircle").getAsLong() == 0) {
-      t.note("No paired peer is in circle '" + r.get("audience").getAsString() + "' yet: check its spelling with"
-          + " `kith peers`; whoever you put in it later (`kith peers circle PEER "
-          + r.get("audience").getAsString() + "`) receives it then.");
-    }
+    t.note(delivery(r));
   }
 
-  static String afterShare() {
+  /**
+   * Who receives what was just shared, in one sentence that fits the case: nobody is in the circle yet (a
+   * misspelt circle?), the node is not running, or the peers in it fetch it now.
+   */
+  static String delivery(JsonObject r) {
+    String circle = r.get("audience").getAsString();
+    long peers = r.has("peersInCircle") ? r.get("peersInCircle").getAsLong() : -1;
+    if (peers == 0) {
+      return "No paired peer is in circle '" + circle + "' yet: check its spelling with `kith peers`; whoever you"
+          + " put in it later (`kith peers circle PEER " + circle + "`) receives it then.";
+    }
+    String who = peers < 0 ? "Peers in circle '" + circle + "'"
+        : "The " + peers + (peers == 1 ? " peer" : " peers") + " in circle '" + circle + "'";
     return Kith.ctx.api().isPresent()
-        ? "Peers in that circle who are connected fetch it now; the others when they next connect."
-        : "Your node is not running: your peers receive it once you `kith start`.";
+        ? who + " fetch it now if connected, the others when they next connect."
+        : "Your node is not running: " + Character.toLowerCase(who.charAt(0)) + who.substring(1)
+            + " receive it once you `kith start`.";
   }
 
   @Command(name = "share", mixinStandardHelpOptions = true,
-      description = {"Share one of your notes with a circle: a signed record with an expiry that your peers in",
-        "that circle sync and can find. Notes tagged 'private' are never shared."})
+      description = {"Share notes with a circle: one signed record per note, with an expiry, that your peers in",
+        "that circle sync and can find. Give note ids, or --tag T for every note with that tag. Notes tagged",
+        "'private' are never shared. An unknown id shares nothing at all."})
   static final class Share implements Callable<Integer> {
-    @Parameters(paramLabel = "NOTE_ID", description = "The note's id or a unique prefix (see `kith note list`).")
-    String note;
+    @Parameters(paramLabel = "NOTE_ID", arity = "0..*",
+        description = "Note ids or unique prefixes (see `kith note list`).")
+    List<String> notes = new ArrayList<>();
+
+    @Option(names = "--tag", paramLabel = "T", description = "Share every note with this tag instead.")
+    String tag;
 
     @Option(names = "--with", paramLabel = "CIRCLE", required = true, description = "The circle to share it with.")
     String circle;
@@ -61,14 +75,35 @@ final class ShareCommands {
 
     @Override
     public Integer call() throws KithException {
+      if (notes.isEmpty() == (tag == null)) {
+        throw KithException.badInput("give note ids (kith share ID... --with C) or --tag T (kith share --tag T"
+            + " --with C), not both and not neither; nothing was shared");
+      }
       JsonObject body = new JsonObject();
-      body.addProperty("note", note);
+      if (tag != null) {
+        body.addProperty("tag", tag);
+      } else if (notes.size() == 1) {
+        body.addProperty("note", notes.get(0));
+      } else {
+        body.add("notes", org.kith.node.api.Json.strings(notes));
+      }
       body.addProperty("circle", circle);
       body.addProperty("reach", reach);
       addExpiry(body, expires);
       Terminal t = Kith.ctx.terminal();
-      printRecord(t, "Shared", Kith.ctx.call("POST", "/v1/shares", Map.of(), body).getAsJsonObject());
-      t.note(afterShare());
+      JsonObject r = Kith.ctx.call("POST", "/v1/shares", Map.of(), body).getAsJsonObject();
+      if (body.has("note")) {
+        printRecord(t, "Shared", r);
+        return 0;
+      }
+      t.json(r);
+      int n = r.get("count").getAsInt();
+      int leftOut = r.get("leftOutPrivate").getAsInt();
+      t.say("Shared " + n + (n == 1 ? " note" : " notes") + " with circle '" + r.get("audience").getAsString() + "'"
+          + (r.get("reach").getAsInt() == 2 ? " (their peers may relay them one hop)" : "") + ", until "
+          + r.get("expiresAt").getAsString() + (leftOut > 0 ? "; " + leftOut + " tagged 'private' left out" : "")
+          + ".");
+      t.note(delivery(r));
       return 0;
     }
   }
@@ -93,7 +128,6 @@ final class ShareCommands {
       addExpiry(body, expires);
       Terminal t = Kith.ctx.terminal();
       printRecord(t, "Shared", Kith.ctx.call("POST", path(), Map.of(), body).getAsJsonObject());
-      t.note(afterShare());
       return 0;
     }
   }

@@ -30,6 +30,9 @@ public final class NoteCodec {
     n.tags().forEach(tags::add);
     o.add("tags", tags);
     o.addProperty("createdAt", n.createdAtMillis());
+    if (n.updatedAtMillis() != n.createdAtMillis()) {
+      o.addProperty("updatedAt", n.updatedAtMillis());
+    }
     if (n.source() != null) {
       o.addProperty("source", n.source());
     }
@@ -48,13 +51,16 @@ public final class NoteCodec {
         tags.add(t.getAsString());
       }
       JsonElement src = o.get("source");
+      long createdAt = o.get("createdAt").getAsLong();
+      JsonElement upd = o.get("updatedAt");
       return new Note(
           id,
           o.get("title").getAsString(),
           o.get("text").getAsString(),
           tags,
-          o.get("createdAt").getAsLong(),
-          src == null || src.isJsonNull() ? null : src.getAsString());
+          createdAt,
+          src == null || src.isJsonNull() ? null : src.getAsString(),
+          upd == null || upd.isJsonNull() ? createdAt : upd.getAsLong());
     } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
         | IllegalArgumentException e) {
       throw new MalformedValueException("note " + id.shortHex() + " does not decode: " + e.getMessage());

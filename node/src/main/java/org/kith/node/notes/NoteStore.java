@@ -40,12 +40,16 @@ public final class NoteStore {
   /** A note and its cosine similarity to a query. */
   public record Scored(Note note, float score) {}
 
-  /** What an import did. */
-  public record ImportResult(int files, int unchanged, int updated, int notesAdded, int notesRemoved,
-      List<String> skipped) {}
+  /**
+   * What an import did: files read, of which {@code imported} were new, {@code updated} changed and
+   * {@code unchanged} the same as last time; notes added, updated in place (same id: {@code updatedNotes}) and
+   * removed (their passage is gone); and the files skipped, with why.
+   */
+  public record ImportResult(int files, int imported, int updated, int unchanged, int notesAdded, int notesUpdated,
+      int notesRemoved, List<NoteId> updatedNotes, Skipped skipped) {}
 
-  /** Notes added and removed when one source was replaced. */
-  record Replaced(int added, int removed) {}
+  /** What importing one source did: whether it was new, notes added, notes updated in place, notes removed. */
+  record Replaced(boolean isNew, int added, List<NoteId> updated, int removed) {}
 
   private final Vault vault;
   private final Model model;
@@ -82,7 +86,7 @@ public final class NoteStore {
       notes.add(new Note(NoteId.of(Vault.randomId()), p.title(), text, normaliseTags(p.tags()), now,
           sourcePrefix == null ? null : sourcePrefix + "#" + (i + 1)));
     }
-    write(notes, List.of(), null, null);
+    write(notes, List.of(), List.of(), null, null);
     return notes;
   }
 
@@ -224,39 +228,45 @@ public final class NoteStore {
   }
 
   /**
-   * Imports one source's passages, replacing what an earlier import of the same source stored; null when the
-   * content is unchanged.
+   * Imports one source's passages over what an earlier import of the same source stored, keeping note ids
+   * ({@link PassageMatch}); null when the content is unchanged, and then nothing is written.
    */
   synchronized Replaced replaceSource(byte[] key, String contentHash, List<Passage> passages, String label)
       throws KithException {
     byte[] old = get(Store.SOURCES, key);
-    List<NoteId> oldNotes = new ArrayList<>();
+    List<Note> oldNotes = new ArrayList<>();
     if (old != null) {
       JsonObject o = JsonParser.parseString(new String(old, StandardCharsets.UTF_8)).getAsJsonObject();
       if (o.get("hash").getAsString().equals(contentHash)) {
         return null;
       }
-      o.getAsJsonArray("notes").forEach(e -> oldNotes.add(NoteId.parseHex(e.getAsString())));
+      for (var e : o.getAsJsonArray("notes")) {
+        NoteId id = NoteId.parseHex(e.getAsString());
+        byte[] v = get(id.bytes());
+        oldNotes.add(v == null ? null : decodeChecked(id.bytes(), v));
+      }
     }
-    List<Note> notes = new ArrayList<>();
-    long now = clock.millis();
-    for (int i = 0; i < passages.size(); i++) {
-      Passage p = passages.get(i);
-      notes.add(new Note(NoteId.of(Vault.randomId()), p.title(), p.text(), normaliseTags(p.tags()), now,
-          label + "#" + (i + 1)));
+    List<Passage> normalised = new ArrayList<>(passages.size());
+    for (Passage p : passages) {
+      normalised.add(new Passage(p.title(), p.text(), normaliseTags(p.tags())));
     }
+    PassageMatch.Plan plan = PassageMatch.plan(oldNotes, normalised, label, clock.millis(),
+        () -> NoteId.of(Vault.randomId()));
     JsonObject src = new JsonObject();
     src.addProperty("v", 1);
     src.addProperty("hash", contentHash);
     JsonArray ids = new JsonArray();
-    notes.forEach(n -> ids.add(n.id().hex()));
+    plan.order().forEach(id -> ids.add(id.hex()));
     src.add("notes", ids);
-    write(notes, oldNotes, key, src.toString().getBytes(StandardCharsets.UTF_8));
-    return new Replaced(notes.size(), oldNotes.size());
+    write(plan.embed(), plan.relabel(), plan.gone(), key, src.toString().getBytes(StandardCharsets.UTF_8));
+    return new Replaced(old == null, plan.added(), plan.updated(), plan.gone().size());
   }
 
-  /** Embeds {@code notes}, then deletes {@code gone} and writes the notes (and a source entry) in one batch. */
-  private void write(List<Note> notes, List<NoteId> gone, byte[] sourceKey, byte[] sourceValue)
+  /**
+   * Embeds {@code notes}, then deletes {@code gone} and writes the notes, their vectors, the notes in
+   * {@code rewrite} (changed, but not their text: their vectors stay) and a source entry in one batch.
+   */
+  private void write(List<Note> notes, List<Note> rewrite, List<NoteId> gone, byte[] sourceKey, byte[] sourceValue)
       throws KithException {
     List<float[]> vectors = model.embed(notes.stream().map(Note::text).toList());
     ensureIndex();
@@ -269,6 +279,9 @@ public final class NoteStore {
       for (int i = 0; i < notes.size(); i++) {
         batch.put(Store.NOTES, notes.get(i).id().bytes(), NoteCodec.encodeNote(notes.get(i)));
         batch.put(Store.VECTORS, notes.get(i).id().bytes(), NoteCodec.encodeVector(hash, vectors.get(i)));
+      }
+      for (Note n : rewrite) {
+        batch.put(Store.NOTES, n.id().bytes(), NoteCodec.encodeNote(n));
       }
       if (sourceKey != null) {
         batch.put(Store.SOURCES, sourceKey, sourceValue);

@@ -177,8 +177,25 @@ public final class Pairing {
   /** The inviter's answer to a pairing. */
   record Accepted(String inviterName, String circle, String address) {}
 
-  /** Pairs with the inviter of {@code codeText}; on success the inviter is stored as a peer and kept connected. */
+  /** Pairs with the inviter of {@code codeText}, in their circle if paired before, else the default circle. */
   public Peer pair(String codeText, String petname, Duration timeout, boolean keepConnected) throws KithException {
+    return pair(codeText, petname, null, timeout, keepConnected);
+  }
+
+  /**
+   * Pairs with the inviter of {@code codeText}; on success the inviter is stored as a peer in {@code circle} (null:
+   * the circle they were in if paired before, else {@link Peer#DEFAULT_CIRCLE}) and kept connected.
+   */
+  public Peer pair(String codeText, String petname, String circle, Duration timeout, boolean keepConnected)
+      throws KithException {
+    if (circle != null) {
+      try {
+        circle = PeerBook.checkName("circle", circle);
+      } catch (KithException e) {
+        throw KithException.badInput(e.getMessage() + ": name the circle you put them in, such as neighbours"
+            + " (nothing was changed)");
+      }
+    }
     InviteCode code;
     try {
       code = InviteCode.parse(codeText);
@@ -207,7 +224,8 @@ public final class Pairing {
     }
     long now = clock.millis();
     Peer existing = peers.get(code.inviter()).orElse(null);
-    Peer p = new Peer(code.inviter(), name, existing != null ? existing.circle() : Peer.DEFAULT_CIRCLE,
+    String in = circle != null ? circle : existing != null ? existing.circle() : Peer.DEFAULT_CIRCLE;
+    Peer p = new Peer(code.inviter(), name, in,
         r.address() != null ? List.of(r.address()) : code.addresses(),
         existing != null ? existing.pairedAtMillis() : now, now, false, false);
     peers.put(p);

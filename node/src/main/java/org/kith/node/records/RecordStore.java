@@ -173,6 +173,40 @@ public final class RecordStore {
     return h;
   }
 
+  /**
+   * Replaces one of our records with {@code fresh} and signs it away with {@code retraction} (seqs
+   * {@link #nextSeq()} and the one after), in one batch: a changed note's share signed again.
+   */
+  public synchronized void replaceOwn(VerifiedRecord fresh, VerifiedRecord retraction, Held old, String fromNote)
+      throws KithException {
+    long seq = fresh.record().getSeq();
+    if (seq != lastSeq + 1 || retraction.record().getSeq() != seq + 1) {
+      throw new IllegalStateException("record seqs " + seq + ", " + retraction.record().getSeq()
+          + " do not follow " + lastSeq);
+    }
+    Held h = new Held(fresh, null);
+    Held r = new Held(retraction, null);
+    try (Batch b = vault.batch()) {
+      b.put(Store.OWN_RECORDS, seqKey(seq), RecordCodec.encode(fresh.signed(), null));
+      b.put(Store.OWN_RECORDS, seqKey(seq + 1), RecordCodec.encode(retraction.signed(), null));
+      b.put(Store.META, VaultSchema.SEQ_KEY, seqKey(seq + 1));
+      b.put(Store.META, noteOfKey(fresh.id()), fromNote.getBytes(StandardCharsets.UTF_8));
+      b.delete(Store.OWN_RECORDS, seqKey(old.record.record().getSeq()));
+      b.delete(Store.META, noteOfKey(old.record.id()));
+      b.commit();
+    } catch (VaultException e) {
+      throw Vaults.translate(e);
+    }
+    lastSeq = seq + 1;
+    own.put(seq, h);
+    own.put(seq + 1, r);
+    sourceNote.put(fresh.id(), fromNote);
+    own.remove(old.record.record().getSeq());
+    sourceNote.remove(old.record.id());
+    noteRetraction(r);
+    onOwnRecord.accept(fresh.record().getAudience());
+  }
+
   /** The note (id, hex) one of our NOTE records was shared from, if this vault still knows it. */
   public synchronized Optional<String> sourceNote(RecordId id) {
     return Optional.ofNullable(sourceNote.get(id));

@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.kith.node.base.KithException;
 import org.kith.node.identity.Signer;
 import org.kith.node.notes.Note;
@@ -49,14 +52,99 @@ public final class Sharing {
       throw KithException.badInput("this note is tagged '" + PRIVATE_TAG + "' and is never shared; remove the tag"
           + " first if you really mean to share it (nothing was shared)");
     }
-    NoteContent c = NoteContent.newBuilder().setTitle(cut(note.title(), 256)).setText(note.text())
-        .addAllTags(note.tags().stream().filter(t -> t.getBytes(StandardCharsets.UTF_8).length <= 32).limit(16).toList())
-        .build();
+    NoteContent c = content(note);
     if (c.getSerializedSize() > Limits.MAX_CONTENT_BYTES) {
       throw KithException.badInput("this note is too long to share (" + c.getSerializedSize() + " bytes, at most "
           + Limits.MAX_CONTENT_BYTES + "); split it into shorter notes (nothing was shared)");
     }
     return signAndStore(RecordKind.NOTE, c.toByteString(), circle, reach, expiry, null, note.id().hex());
+  }
+
+  /** Most notes one {@link #shareNotes} shares. */
+  public static final int MAX_NOTES_AT_ONCE = 500;
+
+  /**
+   * Shares several notes with a circle, one record each, all or nothing as far as the input goes: the circle,
+   * reach and expiry, and every note (not private, not too long), are checked before the first is signed.
+   */
+  public List<Held> shareNotes(List<Note> notes, String circle, int reach, Duration expiry) throws KithException {
+    if (notes.isEmpty()) {
+      throw KithException.badInput("no notes to share; nothing was shared");
+    }
+    if (notes.size() > MAX_NOTES_AT_ONCE) {
+      throw KithException.badInput("at most " + MAX_NOTES_AT_ONCE + " notes at once (" + notes.size()
+          + " given); share them in smaller groups (nothing was shared)");
+    }
+    checkShare(circle, reach, expiry);
+    for (Note n : notes) {
+      if (n.tags().contains(PRIVATE_TAG)) {
+        throw KithException.badInput("note " + n.id().shortHex() + " is tagged '" + PRIVATE_TAG + "' and is never"
+            + " shared; leave it out, or remove the tag first (nothing was shared)");
+      }
+      int size = content(n).getSerializedSize();
+      if (size > Limits.MAX_CONTENT_BYTES) {
+        throw KithException.badInput("note " + n.id().shortHex() + " is too long to share (" + size + " bytes, at most "
+            + Limits.MAX_CONTENT_BYTES + "); leave it out or split it (nothing was shared)");
+      }
+    }
+    List<Held> out = new java.util.ArrayList<>(notes.size());
+    synchronized (store) {
+      for (Note n : notes) {
+        out.add(shareNote(n, circle, reach, expiry));
+      }
+    }
+    return out;
+  }
+
+  private static NoteContent content(Note note) {
+    return NoteContent.newBuilder().setTitle(cut(note.title(), 256)).setText(note.text())
+        .addAllTags(note.tags().stream().filter(t -> t.getBytes(StandardCharsets.UTF_8).length <= 32).limit(16).toList())
+        .build();
+  }
+
+  /** What {@link #refreshShares} did: shares signed again with new content, shares withdrawn. */
+  public record Refreshed(int resigned, int withdrawn) {}
+
+  /**
+   * Brings the shares of changed notes (an edited file imported again: same note ids, new text) up to date. Each
+   * of our live NOTE records shared from one of {@code notes} whose content differs from the note now is replaced:
+   * a new record with the new content, the same audience and reach and what was left of the old one's lifetime,
+   * and a retraction of the old one, stored in one batch, so a peer's next sync brings the new text and drops the
+   * old. A note now tagged {@value #PRIVATE_TAG}, or grown too long to share, has its share retracted only.
+   */
+  public Refreshed refreshShares(List<Note> notes) throws KithException {
+    Map<String, Note> byId = new HashMap<>();
+    notes.forEach(n -> byId.put(n.id().hex(), n));
+    int resigned = 0;
+    int withdrawn = 0;
+    synchronized (store) {
+      for (Held h : store.own(false)) {
+        Note note = h.record.kind() == RecordKind.NOTE
+            ? store.sourceNote(h.record.id()).map(byId::get).orElse(null) : null;
+        if (note == null) {
+          continue;
+        }
+        NoteContent c = content(note);
+        if (c.toByteString().equals(h.record.record().getContent())) {
+          continue;
+        }
+        Record old = h.record.record();
+        Duration rest = Duration.ofMillis(Math.max(1, old.getExpiresAtMs() - clock.millis()));
+        if (note.tags().contains(PRIVATE_TAG) || c.getSerializedSize() > Limits.MAX_CONTENT_BYTES) {
+          unshare(h.record.id().hex());
+          withdrawn++;
+          continue;
+        }
+        VerifiedRecord fresh = sign(RecordKind.NOTE, c.toByteString(), old.getAudience(), old.getReach(), rest,
+            store.nextSeq());
+        VerifiedRecord retraction = sign(RecordKind.RETRACT,
+            Retract.newBuilder().setRecordId(h.record.id().toByteString()).build().toByteString(),
+            old.getAudience(), old.getReach(), rest, store.nextSeq() + 1);
+        store.replaceOwn(fresh, retraction, h, note.id().hex());
+        resigned++;
+      }
+    }
+    return new Refreshed(resigned, withdrawn);
   }
 
   public Held offer(RecordKind kind, String text, String circle, Duration expiry) throws KithException {
@@ -95,6 +183,15 @@ public final class Sharing {
 
   private Held signAndStore(RecordKind kind, ByteString content, String circle, int reach, Duration expiry,
       Held replaces, String fromNote) throws KithException {
+    String audience = checkShare(circle, reach, expiry);
+    // The store's lock keeps seqs in order between taking the next one and storing the record.
+    synchronized (store) {
+      return store.addOwn(sign(kind, content, audience, reach, expiry, store.nextSeq()), replaces, fromNote);
+    }
+  }
+
+  /** Checks what a share is given; returns the audience, stripped. */
+  private static String checkShare(String circle, int reach, Duration expiry) throws KithException {
     String audience = circle == null ? "" : circle.strip();
     int audienceBytes = audience.getBytes(StandardCharsets.UTF_8).length;
     if (audienceBytes == 0 || audienceBytes > Limits.MAX_AUDIENCE_BYTES) {
@@ -107,27 +204,27 @@ public final class Sharing {
     if (expiry.isNegative() || expiry.isZero() || expiry.toMillis() > Limits.MAX_RECORD_LIFETIME_MS) {
       throw KithException.badInput("--expires must be more than 0 and at most 366d: " + expiry);
     }
-    // The store's lock keeps seqs in order between taking the next one and storing the record.
-    synchronized (store) {
-      long now = clock.millis();
-      Record record = Record.newBuilder()
-          .setAuthor(ByteString.copyFrom(signer.id().key()))
-          .setSeq(store.nextSeq())
-          .setCreatedAtMs(now)
-          .setExpiresAtMs(now + expiry.toMillis())
-          .setKind(kind)
-          .setReach(reach)
-          .setAudience(audience)
-          .setContent(content)
-          .build();
-      SignedRecord signed = signer.sign(record);
-      VerifiedRecord v;
-      try {
-        v = RecordVerifier.verify(signed, now);
-      } catch (RecordException e) {
-        throw new IllegalStateException("a record we just signed does not verify: " + e.reason(), e);
-      }
-      return store.addOwn(v, replaces, fromNote);
+    return audience;
+  }
+
+  private VerifiedRecord sign(RecordKind kind, ByteString content, String audience, int reach, Duration expiry,
+      long seq) {
+    long now = clock.millis();
+    Record record = Record.newBuilder()
+        .setAuthor(ByteString.copyFrom(signer.id().key()))
+        .setSeq(seq)
+        .setCreatedAtMs(now)
+        .setExpiresAtMs(now + expiry.toMillis())
+        .setKind(kind)
+        .setReach(reach)
+        .setAudience(audience)
+        .setContent(content)
+        .build();
+    SignedRecord signed = signer.sign(record);
+    try {
+      return RecordVerifier.verify(signed, now);
+    } catch (RecordException e) {
+      throw new IllegalStateException("a record we just signed does not verify: " + e.reason(), e);
     }
   }
 

@@ -31,12 +31,16 @@ public final class VaultSchema {
     return lookup(vault, Store.META, "sync-cursor/" + peerKeyHex);
   }
 
-  /** {@link Store#SOURCES}, looked up by keyed hash: an imported file by absolute path. */
+  /**
+   * {@link Store#SOURCES}, looked up by keyed hash: an imported file by absolute path. Its value lists the file's
+   * note ids in passage order, so importing the file again after an edit keeps them (the import source path to
+   * note id lookup); neither key nor value holds the path.
+   */
   public static byte[] sourceFile(Vault vault, String absolutePath) {
     return lookup(vault, Store.SOURCES, absolutePath);
   }
 
-  /** {@link Store#SOURCES}, looked up by keyed hash: an uploaded file by name. */
+  /** {@link Store#SOURCES}, looked up by keyed hash: an uploaded file by name (note ids kept per name, as above). */
   public static byte[] sourceUpload(Vault vault, String name) {
     return lookup(vault, Store.SOURCES, "upload:" + name);
   }

@@ -164,6 +164,7 @@
     ['ask-status', 'ask-missing', 'import-status', 'search-status', 'shared-status', 'pair-status', 'peers-status',
       'flash', 'problem'].forEach((id) => say(id, ''));
     document.querySelectorAll('form').forEach((f) => f.reset());
+    document.querySelectorAll('[data-suggested]').forEach((f) => { delete f.dataset.suggested; });
     $('invite-out').hidden = true;
     $('invite-code').value = '';
     $('invite-qr').removeAttribute('src');
@@ -345,12 +346,18 @@
         throw new Error('These files are too large to send at once (about 900 KB); drop fewer of them.');
       }
       const r = await post('/v1/notes/upload', { files: payload });
-      // updated counts files that were new or changed; unchanged ones add nothing.
-      const parts = [`Imported ${r.files} file${r.files === 1 ? '' : 's'}: ${r.notesAdded} note${r.notesAdded === 1 ? '' : 's'} added`];
-      if (r.notesRemoved) parts.push(`${r.notesRemoved} earlier note${r.notesRemoved === 1 ? '' : 's'} replaced`);
-      if (r.unchanged) parts.push(`${r.unchanged} file${r.unchanged === 1 ? '' : 's'} unchanged`);
+      // A changed file updates its notes in place (same ids); an unchanged one writes nothing.
+      const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
+      const parts = [`Imported ${plural(r.files, 'file')}: ${plural(r.notesAdded, 'note')} added`];
+      if (r.notesUpdated) parts.push(`${plural(r.notesUpdated, 'note')} updated in place`);
+      if (r.notesRemoved) parts.push(`${plural(r.notesRemoved, 'earlier note')} removed`);
+      if (r.unchanged) parts.push(`${plural(r.unchanged, 'file')} unchanged`);
       if (ignored) parts.push(`${ignored} ignored (not .md or .txt)`);
-      if (r.skipped && r.skipped.length) parts.push(`skipped: ${r.skipped.join(', ')}`);
+      if (r.skippedCount) {
+        const why = Object.entries(r.skippedReasons || {}).map(([k, n]) => `${n} ${k}`).join(', ');
+        parts.push(`skipped ${r.skippedCount} (${why}): ${r.skipped.join(', ')}`);
+      }
+      if (r.sharesResigned) parts.push(`${plural(r.sharesResigned, 'share')} signed again with the new text`);
       say('import-status', `${parts.join(', ')}.`);
       await loadNotes();
     });
@@ -638,7 +645,9 @@
     say('pair-status', 'Pairing… (this reaches the other node; it can take a few seconds)');
     await busy(form, 'pair-status', async () => {
       const name = $('pair-name').value.trim();
-      const p = await post('/v1/pair', { code: $('pair-code').value.trim(), name: name || undefined });
+      const circle = $('pair-circle').value.trim();
+      const p = await post('/v1/pair', { code: $('pair-code').value.trim(), name: name || undefined,
+        circle: circle || undefined });
       form.reset();
       say('pair-status', `Paired with ${p.petname} (circle ${p.circle}).`);
       await loadPeers();
@@ -731,8 +740,32 @@
     }
     if (focused && $(focused)) $(focused).focus();
     $('peers-count').textContent = `(${peers.length})`;
-    const names = new Set(['friends', ...circles.keys()]);
+    const names = new Set(circles.size ? circles.keys() : ['friends']);
     $('circles').replaceChildren(...[...names].map((c) => el('option', { value: c })));
+    suggestCircle(peers);
+  }
+
+  // The circle fields start with the circle most of your (unblocked) peers are in, so a share goes where someone
+  // receives it; with no peers they start empty, with a hint. A field the person typed in is left alone.
+  const CIRCLE_FIELDS = ['share-circle', 'aid-circle', 'profile-circle', 'invite-circle'];
+
+  function suggestCircle(peers) {
+    const count = new Map();
+    for (const p of peers) {
+      if (!p.blocked) count.set(p.circle, (count.get(p.circle) || 0) + 1);
+    }
+    let best = '';
+    for (const [c, n] of count) {
+      if (!best || n > count.get(best)) best = c;
+    }
+    for (const id of CIRCLE_FIELDS) {
+      const f = $(id);
+      if (f.value === '' || f.value === f.dataset.suggested) {
+        f.value = best;
+        f.dataset.suggested = best;
+      }
+      $(`${id}-hint`).hidden = best !== '';
+    }
   }
 
   // ---- Status

@@ -89,6 +89,36 @@ class ApiServerTest {
   }
 
   @Test
+  void pair_withABadCircle_isRefusedBeforeAnything_andSharesTakeSeveralIdsOrATag() throws Exception {
+    String code = JsonParser.parseString(send("POST", "/v1/invites", "{}", "Authorization", "Bearer " + token)
+        .body()).getAsJsonObject().get("code").getAsString();
+    HttpResponse<String> pair = send("POST", "/v1/pair", "{\"code\":\"" + code + "\",\"circle\":\" \"}",
+        "Authorization", "Bearer " + token);
+    assertEquals(400, pair.statusCode(), pair.body());
+    assertTrue(pair.body().contains("circle"), pair.body());
+
+    String a = JsonParser.parseString(send("POST", "/v1/notes", "{\"text\":\"Seed swap\",\"tags\":[\"garden\"]}",
+        "Authorization", "Bearer " + token).body()).getAsJsonObject().get("id").getAsString();
+    String b = JsonParser.parseString(send("POST", "/v1/notes", "{\"text\":\"Compost bins\",\"tags\":[\"garden\"]}",
+        "Authorization", "Bearer " + token).body()).getAsJsonObject().get("id").getAsString();
+    HttpResponse<String> unknown = send("POST", "/v1/shares", "{\"notes\":[\"" + a + "\",\"ffffffff\"],"
+        + "\"circle\":\"friends\"}", "Authorization", "Bearer " + token);
+    assertEquals(400, unknown.statusCode(), unknown.body());
+    assertEquals("[]", send("GET", "/v1/shared", null, "Authorization", "Bearer " + token).body());
+    HttpResponse<String> both = send("POST", "/v1/shares", "{\"notes\":[\"" + a + "\",\"" + b + "\"],"
+        + "\"circle\":\"friends\"}", "Authorization", "Bearer " + token);
+    assertEquals(200, both.statusCode(), both.body());
+    JsonObject o = JsonParser.parseString(both.body()).getAsJsonObject();
+    assertEquals(2, o.get("count").getAsInt());
+    assertEquals(0, o.get("peersInCircle").getAsInt());
+    HttpResponse<String> tag = send("POST", "/v1/shares", "{\"tag\":\"garden\",\"circle\":\"work\"}",
+        "Authorization", "Bearer " + token);
+    assertEquals(2, JsonParser.parseString(tag.body()).getAsJsonObject().getAsJsonArray("records").size());
+    assertEquals(400, send("POST", "/v1/shares", "{\"tag\":\"garden\",\"note\":\"" + a + "\",\"circle\":\"w\"}",
+        "Authorization", "Bearer " + token).statusCode());
+  }
+
+  @Test
   void loginLink_worksOnce_andTheCookieAuthenticates() throws Exception {
     String url = server.loginUrl();
     URI u = URI.create(url);

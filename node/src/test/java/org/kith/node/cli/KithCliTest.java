@@ -236,10 +236,17 @@ class KithCliTest {
     assertEquals(0, second.get("notesAdded").getAsInt());
     assertEquals(4, ok("note", "list", "--json").jsonArray().size());
 
+    String todoId = ok("note", "list", "--json").jsonArray().asList().stream().map(e -> e.getAsJsonObject())
+        .filter(n -> n.get("source").getAsString().equals("todo.txt#1")).findFirst().orElseThrow()
+        .get("id").getAsString();
     Files.writeString(vault.resolve("todo.txt"), "Buy seeds and twine");
     JsonObject third = ok("note", "import", vault.toString(), "--json").json();
     assertEquals(1, third.get("updated").getAsInt());
-    assertEquals(1, third.get("notesRemoved").getAsInt());
+    assertEquals(1, third.get("notesUpdated").getAsInt());
+    assertEquals(0, third.get("notesRemoved").getAsInt());
+    assertTrue(ok("note", "show", todoId).out().contains("twine"), "the edited file kept its note id");
+    assertTrue(ok("note", "import", vault.toString()).out()
+        .contains("Imported 0, updated 0, unchanged 3, skipped 2 (1 hidden, 1 unsupported type)."));
     JsonArray list = ok("note", "list", "--json").jsonArray();
     assertEquals(4, list.size());
     assertTrue(list.toString().contains("twine") || ok("search", "twine", "--json").out().contains("todo"));

@@ -101,6 +101,48 @@ class ShareCliTest {
   }
 
   @Test
+  void share_severalIds_orATag_oneRecordEach_andAnUnknownIdSharesNothing() {
+    ok("init", "--name", "Ann");
+    String a = note("Seed swap on Saturday at the library", "garden");
+    String b = note("Compost bins are free from the council", "garden");
+    String c = note("Where I hide the spare key", "garden", "private");
+    String d = note("The bakery closes at noon on Sundays");
+
+    Result bad = run("share", a, b, "ffffffff", "--with", "neighbours");
+    assertEquals(1, bad.code(), bad.err());
+    assertTrue(bad.err().contains("nothing was shared"), bad.err());
+    Result priv = run("share", a, c, "--with", "neighbours");
+    assertEquals(1, priv.code(), priv.err());
+    assertEquals(1, run("share", "--tag", "private", "--with", "neighbours").code());
+    assertEquals(1, run("share", "--tag", "nosuchtag", "--with", "neighbours").code());
+    assertEquals(1, run("share", a, "--tag", "garden", "--with", "neighbours").code(), "ids and a tag at once");
+    assertEquals(1, run("share", "--with", "neighbours").code(), "neither ids nor a tag");
+    assertEquals(0, ok("shared", "--json").jsonArray().size(), "a refused share shared something");
+
+    Result two = ok("share", a, d, "--with", "neighbours");
+    assertTrue(two.out().contains("Shared 2 notes with circle 'neighbours'"), two.out());
+    assertEquals(2, ok("shared", "--json").jsonArray().size());
+    JsonObject tagged = ok("share", "--tag", "#Garden", "--with", "friends", "--json").json();
+    assertEquals(2, tagged.get("count").getAsInt());
+    assertEquals(1, tagged.get("leftOutPrivate").getAsInt());
+    JsonArray shared = ok("shared", "--json").jsonArray();
+    assertEquals(4, shared.size());
+    assertEquals(List.of(a, b), shared.asList().subList(2, 4).stream()
+        .map(e -> e.getAsJsonObject().get("note").getAsString()).toList());
+  }
+
+  @Test
+  void afterSharing_exactlyOneSentenceSaysWhoReceivesIt() {
+    ok("init", "--name", "Ann");
+    String a = note("Seed swap on Saturday at the library");
+    for (Result r : List.of(ok("share", a, "--with", "neighbours"), ok("offer", "A ladder", "--with", "friends"))) {
+      assertTrue(r.err().contains("No paired peer is in circle"), r.err());
+      assertFalse(r.err().contains("fetch it now"), r.err());
+      assertFalse(r.err().contains("receive it once you"), r.err());
+    }
+  }
+
+  @Test
   void badInput_givesTheRightExitCode_andChangesNothing() {
     ok("init", "--name", "Ann");
     String plain = note("The bakery closes at noon on Sundays");

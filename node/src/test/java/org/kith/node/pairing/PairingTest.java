@@ -51,6 +51,23 @@ class PairingTest {
   }
 
   @Test
+  void pairWithACircle_putsTheInviterInIt_onTheInviteeSide() throws Exception {
+    String code = alice.node.pairing().invite("neighbours", Duration.ofHours(1), 1).text();
+    for (String bad : List.of(" ", "two\nlines", "x".repeat(Peer.MAX_NAME_CHARS + 1))) {
+      KithException e = assertThrows(KithException.class,
+          () -> bob.node.pairing().pair(code, null, bad, Duration.ofSeconds(10), true));
+      assertEquals(KithException.BAD_INPUT, e.exitCode());
+      assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
+    }
+    assertNull(bob.peer(alice));
+    // The refusals never reached Alice: her one-use invite still works.
+    Peer a = bob.node.pairing().pair(code, null, " garden ", Duration.ofSeconds(10), true);
+    assertEquals("garden", a.circle());
+    assertEquals("garden", bob.peer(alice).circle());
+    assertEquals("neighbours", alice.peer(bob).circle());
+  }
+
+  @Test
   void secondUse_ofAOneUseInvite_isRefused_andChangesNothing() throws Exception {
     Member carol = cluster.add("Carol");
     String code = alice.node.pairing().invite("friends", Duration.ofHours(1), 1).text();
