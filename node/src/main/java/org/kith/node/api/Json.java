@@ -25,6 +25,7 @@ public final class Json {
     }
     o.add("tags", strings(n.tags()));
     o.addProperty("createdAt", Instant.ofEpochMilli(n.createdAtMillis()).toString());
+    o.addProperty("updatedAt", Instant.ofEpochMilli(n.updatedAtMillis()).toString());
     o.addProperty("source", n.source());
     return o;
   }

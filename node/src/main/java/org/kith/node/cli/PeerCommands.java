@@ -89,8 +89,12 @@ final class PeerCommands {
       JsonObject p = c.call("POST", "/v1/pair", Map.of(), body).getAsJsonObject();
       t.json(p);
       t.say("Paired with " + p.get("petname").getAsString() + " (" + p.get("id").getAsString() + ")");
-      t.say("  fingerprint: " + p.get("fingerprint").getAsString() + "  (compare it with theirs out of band)");
-      t.say("  circle:      " + p.get("circle").getAsString());
+      t.say("  circle:             " + p.get("circle").getAsString());
+      t.say("  their fingerprint:  " + p.get("fingerprint").getAsString());
+      t.say("  your fingerprint:   " + p.get("yourFingerprint").getAsString());
+      t.say("Compare both fingerprints with " + p.get("petname").getAsString() + " in person or by phone (not by the"
+          + " way the code came): if they differ, someone else is in between; unpair with `kith peers unpair \""
+          + p.get("petname").getAsString() + "\"`.");
       return 0;
     }
   }
@@ -114,7 +118,8 @@ final class PeerCommands {
         String state = p.get("blocked").getAsBoolean() ? "blocked"
             : p.get("unpairPending").getAsBoolean() ? "unpairing"
             : p.get("connected").getAsBoolean() ? "connected" : "offline";
-        String seen = p.get("lastSeen").isJsonNull() ? "never" : p.get("lastSeen").getAsString();
+        String seen = TimeWords.ago(p.get("lastSeen").isJsonNull() ? null : p.get("lastSeen").getAsString(),
+            c.clock.millis());
         t.sayf("%-10s %-16s %-10s %s  last seen %s%n", p.get("circle").getAsString(), p.get("petname").getAsString(),
             state, p.get("id").getAsString().substring(0, 13) + "…", seen);
       }

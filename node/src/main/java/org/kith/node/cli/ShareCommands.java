@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kith.node.base.KithException;
+import org.kith.node.records.RecordText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -151,11 +152,15 @@ final class ShareCommands {
         String label = kind.equals("note") || !r.has("snippet") ? r.get("title").getAsString()
             : r.get("snippet").getAsString();
         t.sayf("%s  %-7s %-12s until %s  %s%n", r.get("id").getAsString().substring(0, 16), kind,
-            r.get("audience").getAsString() + (r.get("reach").getAsInt() == 2 ? "+1" : ""),
-            r.get("expiresAt").getAsString().substring(0, 10), label);
+            audience(r), r.get("expiresAt").getAsString().substring(0, 10), label);
       }
       return 0;
     }
+  }
+
+  /** The circle a record is shared with, in words: "neighbours", or "neighbours and their peers too" at reach 2. */
+  static String audience(JsonObject r) {
+    return r.get("audience").getAsString() + (r.get("reach").getAsInt() == 2 ? " and their peers too" : "");
   }
 
   @Command(name = "ask", mixinStandardHelpOptions = true,
@@ -262,7 +267,7 @@ final class ShareCommands {
         JsonObject x = e.getAsJsonObject();
         List<String> labels = new ArrayList<>();
         x.getAsJsonArray("labels").forEach(l -> labels.add(l.getAsString()));
-        t.sayf("  ~%5.1f notes  %s%n", x.get("noisyCount").getAsDouble(), String.join(", ", labels));
+        t.sayf("  %-15s  %s%n", RecordText.aboutNotes(x.get("noisyCount").getAsDouble()), String.join(", ", labels));
       }
       return 0;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.kith.node.base.Home;
 import org.kith.node.base.HomeFolder;
@@ -41,6 +42,10 @@ final class VaultCommands {
             + " the current passphrase when both come from there).")
     Path newFile;
 
+    @Option(names = PassphraseStrength.OVERRIDE,
+        description = "Accept a new passphrase that is easy to guess (refused otherwise).")
+    boolean weakOk;
+
     @Override
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
@@ -64,6 +69,7 @@ final class VaultCommands {
         if (neu.length < 8) {
           throw KithException.badInput("the new passphrase is too short: use at least 8 characters; nothing was changed");
         }
+        PassphraseStrength.require(neu, weakOk, List.of());
         vault.changePassphrase(old, neu);
       } catch (VaultException e) {
         throw Vaults.translate(e);

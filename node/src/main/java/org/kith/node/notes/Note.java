@@ -4,9 +4,11 @@ import java.util.List;
 
 /**
  * A note in the owner's vault. {@code source} names where an imported passage came from (a file path and
- * passage number), or is null for notes typed in.
+ * passage number), or is null for notes typed in. {@code updatedAtMillis} is when it was last edited
+ * ({@code createdAtMillis} for a note never edited).
  */
-public record Note(NoteId id, String title, String text, List<String> tags, long createdAtMillis, String source) {
+public record Note(NoteId id, String title, String text, List<String> tags, long createdAtMillis, String source,
+    long updatedAtMillis) {
   public static final int MAX_TEXT_CHARS = 100_000;
   public static final int MAX_TAGS = 32;
   public static final int MAX_TAG_CHARS = 64;
@@ -20,6 +22,16 @@ public record Note(NoteId id, String title, String text, List<String> tags, long
     }
     tags = List.copyOf(tags);
     title = title == null || title.isBlank() ? firstLine(text) : title.strip();
+    updatedAtMillis = Math.max(updatedAtMillis, createdAtMillis);
+  }
+
+  /** A note as written, never edited. */
+  public Note(NoteId id, String title, String text, List<String> tags, long createdAtMillis, String source) {
+    this(id, title, text, tags, createdAtMillis, source, createdAtMillis);
+  }
+
+  public boolean edited() {
+    return updatedAtMillis != createdAtMillis;
   }
 
   /** The first non-blank line, without Markdown heading marks, cut to 80 characters. */

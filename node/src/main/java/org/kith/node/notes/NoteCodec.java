@@ -33,6 +33,9 @@ public final class NoteCodec {
     if (n.source() != null) {
       o.addProperty("source", n.source());
     }
+    if (n.edited()) {
+      o.addProperty("updatedAt", n.updatedAtMillis());
+    }
     return o.toString().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -48,13 +51,16 @@ public final class NoteCodec {
         tags.add(t.getAsString());
       }
       JsonElement src = o.get("source");
+      long created = o.get("createdAt").getAsLong();
+      JsonElement updated = o.get("updatedAt");
       return new Note(
           id,
           o.get("title").getAsString(),
           o.get("text").getAsString(),
           tags,
-          o.get("createdAt").getAsLong(),
-          src == null || src.isJsonNull() ? null : src.getAsString());
+          created,
+          src == null || src.isJsonNull() ? null : src.getAsString(),
+          updated == null || updated.isJsonNull() ? created : updated.getAsLong());
     } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException
         | IllegalArgumentException e) {
       throw new MalformedValueException("note " + id.shortHex() + " does not decode: " + e.getMessage());

@@ -148,6 +148,34 @@ public final class NoteStore {
     return n;
   }
 
+  /**
+   * Replaces a note's text and tags, keeping its id, creation time and source; a null argument keeps what the
+   * note had. The text is embedded again and note and vector are written in one synced batch. A note whose
+   * title came from its text gets the new first line as its title; an imported passage keeps its heading.
+   */
+  public synchronized Note edit(String idOrPrefix, String text, List<String> tags) throws KithException {
+    if (text == null && tags == null) {
+      throw KithException.badInput("give the note's new text, its tags, or both; nothing was changed");
+    }
+    TextChecks.requireWellFormed("note text", text, "nothing was changed");
+    String t = text == null ? null : text.strip();
+    if (t != null && t.isEmpty()) {
+      throw KithException.badInput("a note needs some text (to remove it, delete it); nothing was changed");
+    }
+    if (t != null && t.length() > Note.MAX_TEXT_CHARS) {
+      throw KithException.badInput("a note is limited to " + Note.MAX_TEXT_CHARS + " characters; this text has "
+          + t.length() + ": shorten it or split it; nothing was changed");
+    }
+    List<String> newTags = tags == null ? null : normaliseTags(tags);
+    Note old = show(idOrPrefix);
+    String newText = t == null ? old.text() : t;
+    boolean titleFromText = old.title().equals(Note.firstLine(old.text()));
+    Note n = new Note(old.id(), titleFromText ? null : old.title(), newText,
+        newTags == null ? old.tags() : newTags, old.createdAtMillis(), old.source(), clock.millis());
+    write(List.of(n), List.of(), null, null);
+    return n;
+  }
+
   /** Finds a note by its full id or a unique prefix of at least 4 hex digits. */
   public NoteId resolve(String idOrPrefix) throws KithException {
     String p = idOrPrefix == null ? "" : idOrPrefix.strip().toLowerCase(Locale.ROOT);
