@@ -43,9 +43,10 @@ import picocli.CommandLine.Option;
  * calls the same node code as the CLI and the API.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"See a small Kith community without touching your own vault: Alice, Bob and Carol run three",
-      "throwaway nodes on this machine, pair, share notes, offers and topic profiles, and ask each other",
-      "questions; every answer says who wrote it and how it came. Removes everything it created."})
+    description = {"See a small Kith community at work, without touching your own vault.",
+      "Alice, Bob and Carol run three throwaway nodes on this machine, pair, share notes, offers and topic",
+      "profiles, and ask each other questions; every answer says who wrote it and how it came. Removes",
+      "everything it created."})
 final class DemoCommand implements Callable<Integer> {
   static final String RESOURCES = "/org/kith/node/demo/";
 

@@ -20,8 +20,9 @@ final class PeerCommands {
   }
 
   @Command(name = "invite", mixinStandardHelpOptions = true,
-      description = {"Make a one-time invite for someone you trust. The code is printed alone on the first line",
-        "(and as a QR code on a terminal); they run `kith pair CODE` while your node runs (`kith start`)."})
+      description = {"Make a one-time invite for someone you trust.",
+        "The code is printed alone on the first line (and as a QR code on a terminal); they run",
+        "`kith pair CODE` while your node runs (`kith start`)."})
   static final class Invite implements Callable<Integer> {
     @Option(names = "--circle", paramLabel = "CIRCLE", defaultValue = Peer.DEFAULT_CIRCLE,
         description = "The circle they join (default ${DEFAULT-VALUE}).")
@@ -64,8 +65,9 @@ final class PeerCommands {
   }
 
   @Command(name = "pair", mixinStandardHelpOptions = true,
-      description = {"Pair with the person who gave you an invite code: connects to their node, proves the code,",
-        "and stores each other's key, name and circle."})
+      description = {"Pair with the person who gave you an invite code.",
+        "Connects to their node, proves the code, and stores each other's key, name and circle. Then compare",
+        "both fingerprints with them in person or by phone."})
   static final class Pair implements Callable<Integer> {
     @Parameters(paramLabel = "CODE", description = "The invite code (kithinv1...).")
     String code;

@@ -44,8 +44,9 @@ final class ShareCommands {
   }
 
   @Command(name = "share", mixinStandardHelpOptions = true,
-      description = {"Share one of your notes with a circle: a signed record with an expiry that your peers in",
-        "that circle sync and can find. Notes tagged 'private' are never shared."})
+      description = {"Share one of your notes with a circle.",
+        "It becomes a signed record with an expiry that your peers in that circle sync and can find.",
+        "Notes tagged 'private' are never shared."})
   static final class Share implements Callable<Integer> {
     @Parameters(paramLabel = "NOTE_ID", description = "The note's id or a unique prefix (see `kith note list`).")
     String note;
@@ -118,8 +119,9 @@ final class ShareCommands {
   }
 
   @Command(name = "unshare", mixinStandardHelpOptions = true,
-      description = {"Take back something you shared: signs a retraction that your peers apply at their next",
-        "sync (honest nodes delete the record; nobody can be forced to forget)."})
+      description = {"Take back something you shared.",
+        "Signs a retraction that your peers apply at their next sync (honest nodes delete the record;",
+        "nobody can be forced to forget)."})
   static final class Unshare implements Callable<Integer> {
     @Parameters(paramLabel = "RECORD_ID", description = "The record's id or a unique prefix (see `kith shared`).")
     String id;
@@ -164,8 +166,9 @@ final class ShareCommands {
   }
 
   @Command(name = "ask", mixinStandardHelpOptions = true,
-      description = {"Ask your community in plain language. Searches your notes and what peers shared with you,",
-        "and (with your node running) asks connected peers live. Every answer is signed by its author.",
+      description = {"Ask your community in plain language.",
+        "Searches your notes and what peers shared with you, and (with your node running) asks connected peers",
+        "live. Every answer is signed by its author.",
         "Exit code 4 when every peer asked was unreachable and nothing of your own matched."})
   static final class Ask implements Callable<Integer> {
     @Parameters(paramLabel = "QUESTION")
@@ -244,9 +247,9 @@ final class ShareCommands {
   }
 
   @Command(name = "profile", mixinStandardHelpOptions = true,
-      description = {"Show the topic profile of your notes (all, or those with the given tags; never 'private'):",
-        "at most 8 topics, each with label words found in two or more notes and a noisy count. This is",
-        "exactly what `kith profile publish` would share; no note text is in it."},
+      description = {"Show the topic profile of your notes, as `kith profile publish` would share it.",
+        "All notes, or those with the given tags (never 'private' ones): at most 8 topics, each with label",
+        "words found in two or more notes and a noisy count. No note text is in it."},
       subcommands = {Publish.class})
   static final class Profile implements Callable<Integer> {
     @Option(names = "--tag", paramLabel = "T", description = "Select notes with this tag (repeatable).")

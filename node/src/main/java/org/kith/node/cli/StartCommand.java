@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 
 /** Runs the node in the foreground until Ctrl-C or SIGTERM. */
 @Command(name = "start", mixinStandardHelpOptions = true,
-    description = {"Run your node in the foreground: listen for paired peers, keep connections to them, and serve",
-      "the local API that other kith commands use while it runs. Ctrl-C or SIGTERM stops it cleanly."})
+    description = {"Run your node in the foreground, for your peers and the local page.",
+      "It listens for paired peers, keeps connections to them, and serves the local API that other kith commands",
+      "use while it runs. Ctrl-C or SIGTERM stops it cleanly."})
 final class StartCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT",
       description = "Where peers reach you (default: the last one used, else 0.0.0.0:7347).")

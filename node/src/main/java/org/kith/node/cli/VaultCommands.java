@@ -226,8 +226,9 @@ final class VaultCommands {
   }
 
   @Command(name = "check", mixinStandardHelpOptions = true,
-      description = {"Read every record of the vault and say what is damaged, changing nothing: whether it opens",
-        "normally, each problem, and per store how many entries read fine and how many fail.",
+      description = {"Read every record of the vault and say what is damaged, changing nothing.",
+        "It says whether the vault opens normally, each problem, and per store how many entries read fine and",
+        "how many fail.",
         "Exit 0 when all is well, 1 when something is wrong."})
   static final class Check implements Callable<Integer> {
     @Override
@@ -279,8 +280,8 @@ final class VaultCommands {
   }
 
   @Command(name = "salvage", mixinStandardHelpOptions = true,
-      description = {"Export every note that still decrypts as Markdown files in DIR, one per note, without",
-        "changing the vault (it works when the vault refuses to open). Then start over:",
+      description = {"Export every note that still decrypts to DIR, one Markdown file per note.",
+        "The vault is not changed (this works when it refuses to open). Then start over:",
         "  kith init --home NEW   and   kith --home NEW note import DIR"})
   static final class Salvage implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = {"A new or empty folder; it is made readable by you only, since"
