@@ -4,6 +4,7 @@ import com.nulabinc.zxcvbn.Strength;
 import com.nulabinc.zxcvbn.Zxcvbn;
 import java.nio.CharBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.kith.node.base.KithException;
 
@@ -30,7 +31,9 @@ final class PassphraseStrength {
     }
     List<String> known = new ArrayList<>(List.of("kith", "vault", "passphrase"));
     context.stream().filter(s -> s != null && !s.isBlank()).forEach(known::add);
-    Strength s = new Zxcvbn().measure(CharBuffer.wrap(passphrase), known);
+    // zxcvbn's wipe() zeroes the characters it measured: give it a copy, never the caller's passphrase.
+    char[] copy = passphrase.clone();
+    Strength s = new Zxcvbn().measure(CharBuffer.wrap(copy), known);
     try {
       if (s.getScore() >= MIN_SCORE) {
         return;
@@ -43,6 +46,7 @@ final class PassphraseStrength {
           + " To use it anyway, add " + OVERRIDE + ".");
     } finally {
       s.wipe();
+      Arrays.fill(copy, '\0');
     }
   }
 }

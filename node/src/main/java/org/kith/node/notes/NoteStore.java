@@ -87,25 +87,31 @@ public final class NoteStore {
   }
 
   public static List<String> normaliseTags(List<String> tags) throws KithException {
+    return normaliseTags(tags, "nothing was added");
+  }
+
+  /** As above; {@code outcome} ends each refusal ("nothing was added", "nothing was changed"). */
+  static List<String> normaliseTags(List<String> tags, String outcome) throws KithException {
     List<String> out = new ArrayList<>();
     for (String t : tags == null ? List.<String>of() : tags) {
       if (t == null) {
-        throw KithException.badInput("a tag is empty (null)");
+        throw KithException.badInput("a tag is empty (null); " + outcome);
       }
-      TextChecks.requireWellFormed("tag", t, "nothing was added");
+      TextChecks.requireWellFormed("tag", t, outcome);
       String s = t.strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
       if (s.isEmpty()) {
         continue;
       }
       if (s.length() > Note.MAX_TAG_CHARS) {
-        throw KithException.badInput("a tag is limited to " + Note.MAX_TAG_CHARS + " characters: " + s);
+        throw KithException.badInput("a tag is limited to " + Note.MAX_TAG_CHARS + " characters (" + outcome + "): "
+            + s);
       }
       if (!out.contains(s)) {
         out.add(s);
       }
     }
     if (out.size() > Note.MAX_TAGS) {
-      throw KithException.badInput("a note can have at most " + Note.MAX_TAGS + " tags");
+      throw KithException.badInput("a note can have at most " + Note.MAX_TAGS + " tags; " + outcome);
     }
     return out;
   }
@@ -166,7 +172,7 @@ public final class NoteStore {
       throw KithException.badInput("a note is limited to " + Note.MAX_TEXT_CHARS + " characters; this text has "
           + t.length() + ": shorten it or split it; nothing was changed");
     }
-    List<String> newTags = tags == null ? null : normaliseTags(tags);
+    List<String> newTags = tags == null ? null : normaliseTags(tags, "nothing was changed");
     Note old = show(idOrPrefix);
     String newText = t == null ? old.text() : t;
     boolean titleFromText = old.title().equals(Note.firstLine(old.text()));
