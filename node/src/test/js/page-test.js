@@ -370,7 +370,7 @@ async function main() {
       await b.waitForSelector('#note-dialog-status:has-text("Saved")');
       check((await b.locator('#note-body').textContent()).includes('basil'), 'the edit is not shown');
       await noSideScroll(b);
-      await shot(b, `${String(result.steps.length).padStart(2, '0')}-note-on-a-phone`);
+      await shot(b, `${String(result.steps.length).padStart(2, '0')}-note-open-on-a-phone`);
       await b.click('#note-delete');
       await b.waitForFunction(() => !document.getElementById('note-dialog').open);
       await b.waitForSelector('#flash:has-text("Deleted")');
