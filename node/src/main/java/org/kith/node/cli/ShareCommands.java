@@ -4,7 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -215,9 +214,9 @@ final class ShareCommands {
       JsonObject r = e.getAsJsonObject();
       List<String> path = new ArrayList<>();
       r.getAsJsonArray("path").forEach(p -> path.add(p.getAsString()));
-      long age = nowMs - Instant.parse(r.get("createdAt").getAsString()).toEpochMilli();
-      t.sayf("  %.2f  %-7s from %s, %s ago, via %s%n", r.get("score").getAsDouble(), r.get("kind").getAsString(),
-          r.get("author").getAsString(), age(age), String.join(" → ", path));
+      t.sayf("  %.2f  %-7s from %s, %s, via %s%n", r.get("score").getAsDouble(), r.get("kind").getAsString(),
+          r.get("author").getAsString(), TimeWords.ago(r.get("createdAt").getAsString(), nowMs),
+          String.join(" → ", path));
       t.say("        " + r.get("snippet").getAsString());
     }
     JsonArray silent = o.getAsJsonArray("silent");
@@ -230,20 +229,6 @@ final class ShareCommands {
     if (o.get("rejected").getAsInt() > 0) {
       t.say("  Dropped " + o.get("rejected").getAsInt() + " records that did not verify or broke the hop rules.");
     }
-  }
-
-  static String age(long ms) {
-    long s = Math.max(0, ms / 1000);
-    if (s < 90) {
-      return s + " s";
-    }
-    if (s < 90 * 60) {
-      return s / 60 + " min";
-    }
-    if (s < 36 * 3600) {
-      return s / 3600 + " h";
-    }
-    return s / 86400 + " d";
   }
 
   @Command(name = "profile", mixinStandardHelpOptions = true,
