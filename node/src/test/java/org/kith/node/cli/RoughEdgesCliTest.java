@@ -7,22 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.kith.node.TestModel;
+import org.kith.node.cli.KithCliTest.Result;
 import org.kith.node.app.KithNode;
 import org.kith.node.base.Home;
 import org.kith.node.peers.Peer;
@@ -33,49 +28,30 @@ import org.kith.protocol.identity.KeyPair;
  * short record ids, and times, counts and reach said in words.
  */
 class RoughEdgesCliTest {
-  static final String PASS = "correct horse battery staple";
-  Path tmp;
+  static final String PASS = KithCliTest.PASS;
+  /** The CLI harness of KithCliTest: a temporary home, KITH_PASSPHRASE, the real model, the test KDF. */
+  final KithCliTest cli = new KithCliTest();
   Path home;
   Map<String, String> env;
 
-  record Result(int code, String out, String err) {
-    JsonObject json() {
-      return JsonParser.parseString(out.strip()).getAsJsonObject();
-    }
-
-    JsonArray jsonArray() {
-      return JsonParser.parseString(out.strip()).getAsJsonArray();
-    }
-  }
-
   @BeforeEach
   void setUp() throws IOException {
-    tmp = Files.createTempDirectory("kith-rough-cli");
-    home = tmp.resolve("home");
-    env = new HashMap<>();
-    env.put("KITH_PASSPHRASE", PASS);
+    cli.setUp();
+    home = cli.home;
+    env = cli.env;
   }
 
   @AfterEach
   void tearDown() {
-    TestModel.deleteTree(tmp);
+    cli.tearDown();
   }
 
   Result run(String... args) {
-    List<String> all = new ArrayList<>(List.of("--home", home.toString()));
-    all.addAll(List.of(args));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Kith.run(all.toArray(String[]::new), env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false, TestModel.source(),
-        org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return cli.run(args);
   }
 
   Result ok(String... args) {
-    Result r = run(args);
-    assertEquals(0, r.code(), () -> "exit " + r.code() + " for " + List.of(args) + "\nout: " + r.out() + "\nerr: " + r.err());
-    return r;
+    return cli.ok(args);
   }
 
   Result refused(int code, String... args) {
