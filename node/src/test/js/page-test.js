@@ -100,6 +100,20 @@ async function noSideScroll(page) {
   check(sw <= cw + 1, `the page scrolls sideways on a phone-sized window (${sw} > ${cw})`);
 }
 
+// The note dialog, open on a note and then editing it.
+async function auditNote(p, audit, mode) {
+  await p.locator('#notes-list li button.open').first().click();
+  await p.waitForSelector('#note-dialog[open]');
+  await audit(`an open note${mode}`);
+  await p.click('#note-edit');
+  await p.waitForSelector('#note-edit-form:not([hidden])');
+  await audit(`editing a note${mode}`);
+  await p.keyboard.press('Escape');
+  await p.waitForFunction(() => document.getElementById('note-edit-form').hidden);
+  await p.keyboard.press('Escape');
+  await p.waitForFunction(() => !document.getElementById('note-dialog').open);
+}
+
 async function main() {
   fs.mkdirSync(cfg.shots, { recursive: true });
   const browser = await chromium.launch({
@@ -226,6 +240,75 @@ async function main() {
       return `best result: ${first}`;
     });
 
+    // A note opened from the list: its whole text as text (markup in it is shown, never rendered or run), its
+    // tags, source and dates; edited and deleted, all from the keyboard, at 1280×800.
+    await step('note-open-edit-delete-keyboard', a, async () => {
+      await a.setViewportSize({ width: 1280, height: 800 });
+      const text = 'Ladder <b>to lend</b> <img src=x onerror=window.__pwned=1>\n'
+        + 'A 6-metre ladder & a drill; ask me <script>window.__pwned=2</script> on weekdays.';
+      await a.fill('#note-text', text);
+      await a.fill('#note-tags', 'tools');
+      await a.click('#note-form button[type=submit]');
+      await a.waitForSelector('#notes-list li .tags:text-is("#tools")');
+      const notes = await a.evaluate(() => fetch('/v1/notes', { credentials: 'same-origin' }).then((r) => r.json()));
+      const id = notes.find((n) => n.tags.includes('tools')).id;
+      const open = a.locator(`#notes-list li[data-note="${id}"] button.open`);
+      await open.focus();
+      await a.keyboard.press('Enter');
+      await a.waitForSelector('#note-dialog[open]');
+      check(await a.evaluate(() => document.getElementById('note-dialog').contains(document.activeElement)),
+        'focus is not in the opened note');
+      const body = a.locator('#note-body');
+      check((await body.textContent()) === text, `the note's text shows as ${await body.textContent()}`);
+      check((await body.evaluate((e) => e.childElementCount)) === 0, 'markup in the note became elements');
+      check((await a.evaluate(() => window.__pwned)) === undefined, 'a script in the note ran');
+      const facts = await a.locator('#note-facts').textContent();
+      check(/Created/.test(facts) && facts.includes('#tools') && facts.includes('typed in') && !/Edited/.test(facts),
+        `the note's facts: ${facts}`);
+
+      // Edit, keyboard only: Tab to Edit, change text and tags, Tab to Save.
+      await a.keyboard.press('Tab');
+      check(await a.evaluate(() => document.activeElement.id) === 'note-edit', 'Tab from the heading did not reach Edit');
+      await a.keyboard.press('Enter');
+      check(await a.evaluate(() => document.activeElement.id) === 'note-edit-text', 'Edit did not focus the text');
+      await a.keyboard.press('Control+A');
+      await a.keyboard.type('Window-cleaning ladder to lend\nAsk me on weekdays.');
+      await a.keyboard.press('Tab');
+      await a.keyboard.press('Control+A');
+      await a.keyboard.type('tools, lending');
+      await a.keyboard.press('Tab');
+      check(await a.evaluate(() => document.activeElement.textContent) === 'Save', 'Tab did not reach Save');
+      await a.keyboard.press('Enter');
+      await a.waitForSelector('#note-dialog-status:has-text("Saved")');
+      check((await body.textContent()) === 'Window-cleaning ladder to lend\nAsk me on weekdays.', 'the edit is not shown');
+      check((await a.locator('#note-dialog-h').textContent()) === 'Window-cleaning ladder to lend', 'the title kept the old text');
+      const edited = await a.locator('#note-facts').textContent();
+      check(/Edited/.test(edited) && edited.includes('#lending'), `after the edit the facts say ${edited}`);
+      const stored = await a.evaluate((nid) => fetch(`/v1/notes/${nid}`, { credentials: 'same-origin' }).then((r) => r.json()), id);
+      check(stored.text === 'Window-cleaning ladder to lend\nAsk me on weekdays.' && stored.tags.join() === 'tools,lending',
+        `the node holds ${JSON.stringify(stored)}`);
+      await a.waitForSelector(`#notes-list li[data-note="${id}"] h3:text-is("Window-cleaning ladder to lend")`);
+      await shot(a, `${String(result.steps.length).padStart(2, '0')}-note-edited-1280`);
+
+      // Escape closes it, and focus goes back to the note's Open button.
+      await a.keyboard.press('Escape');
+      await a.waitForFunction(() => !document.getElementById('note-dialog').open);
+      check(await a.evaluate((nid) => document.activeElement.classList.contains('open')
+        && document.activeElement.closest('li').dataset.note === nid, id), 'focus did not return to the note');
+
+      // Delete, with a confirmation (this test accepts every confirm); a search finds it no more.
+      await a.keyboard.press('Enter');
+      await a.waitForSelector('#note-dialog[open]');
+      await a.click('#note-delete');
+      await a.waitForFunction(() => !document.getElementById('note-dialog').open);
+      await a.waitForSelector('#flash:has-text("Deleted")');
+      check((await a.locator(`#notes-list li[data-note="${id}"]`).count()) === 0, 'the deleted note is still listed');
+      const gone = await a.evaluate((nid) => fetch(`/v1/notes/${nid}`, { credentials: 'same-origin' }).then((r) => r.status), id);
+      check(gone === 400, `the deleted note answers ${gone}`);
+      await a.setViewportSize({ width: 1100, height: 900 });
+      return `opened, edited and deleted ${id.slice(0, 8)}`;
+    });
+
     await step('invite-with-qr', a, async () => {
       await go(a, 'people');
       // No peers yet: the circle starts empty, with a hint, rather than with a circle nobody is in.
@@ -262,6 +345,13 @@ async function main() {
       await b.click('#pair-form button[type=submit]');
       await b.waitForSelector('#pair-status:has-text("Paired with Alice")');
       await b.waitForSelector('#peers-list li h4:text-is("Alice")');
+      // Both fingerprints, and the ask to compare them in person or by phone.
+      await b.waitForSelector('#pair-check:not([hidden])');
+      const aliceId = await a.evaluate(() => fetch('/v1/id', { credentials: 'same-origin' }).then((r) => r.json()));
+      const bobId = await b.evaluate(() => fetch('/v1/id', { credentials: 'same-origin' }).then((r) => r.json()));
+      check((await b.locator('#pair-their-fp').textContent()) === aliceId.fingerprint, 'their fingerprint is not Alice\'s');
+      check((await b.locator('#pair-your-fp').textContent()) === bobId.fingerprint, 'your fingerprint is not Bob\'s');
+      check(/in person or by phone/.test(await b.locator('#pair-check').textContent()), 'no ask to compare them');
       await noSideScroll(b);
       await go(a, 'status');
       await go(a, 'people');
@@ -269,6 +359,30 @@ async function main() {
       const idText = await a.locator('#peers-list li .id code').first().textContent();
       check(idText.startsWith('kith1'), `peer id shown: ${idText}`);
       return `Alice sees Bob in neighbours (${idText})`;
+    });
+
+    // The same on a phone-sized screen (390×844): open a note, read it, edit it, delete it.
+    await step('note-on-a-phone', b, async () => {
+      await go(b, 'notes');
+      await b.fill('#note-text', 'Spare seedlings\nTomato and courgette seedlings, free to a good home.');
+      await b.click('#note-form button[type=submit]');
+      const card = b.locator('#notes-list li:has(h3:text-is("Spare seedlings"))');
+      await card.locator('button.open').click();
+      await b.waitForSelector('#note-dialog[open]');
+      const box = await b.locator('#note-dialog').boundingBox();
+      check(box.x >= 0 && box.x + box.width <= 390, `the note's dialog does not fit the phone: ${JSON.stringify(box)}`);
+      await noSideScroll(b);
+      await b.click('#note-edit');
+      await b.fill('#note-edit-text', 'Spare seedlings\nTomato, courgette and basil seedlings, free.');
+      await b.click('#note-edit-form button[type=submit]');
+      await b.waitForSelector('#note-dialog-status:has-text("Saved")');
+      check((await b.locator('#note-body').textContent()).includes('basil'), 'the edit is not shown');
+      await noSideScroll(b);
+      await shot(b, `${String(result.steps.length).padStart(2, '0')}-note-open-on-a-phone`);
+      await b.click('#note-delete');
+      await b.waitForFunction(() => !document.getElementById('note-dialog').open);
+      await b.waitForSelector('#flash:has-text("Deleted")');
+      check((await card.count()) === 0, 'the deleted note is still listed');
     });
 
     await step('rename-peer', a, async () => {
@@ -476,6 +590,9 @@ async function main() {
             await p.waitForSelector('#invite-out:not([hidden])');
           }
           await audit(view);
+          if (view === 'notes') {
+            await auditNote(p, audit, '');
+          }
         }
         // The page follows the system's dark mode; its colours must hold there too.
         await p.emulateMedia({ colorScheme: 'dark' });
@@ -483,6 +600,9 @@ async function main() {
           await go(p, view);
           await p.waitForLoadState('networkidle');
           await audit(`${view} (dark)`);
+          if (view === 'notes') {
+            await auditNote(p, audit, ' (dark)');
+          }
         }
         await p.screenshot({ path: path.join(cfg.shots, `${String(result.steps.length).padStart(2, '0')}-accessibility.png`), fullPage: true });
         check(found.length === 0, `axe-core found:\n${found.join('\n')}`);

@@ -27,6 +27,7 @@ public final class NoteRoutes {
         new Route("POST", "/v1/notes/import", c -> importPaths(node, c.body())),
         new Route("POST", "/v1/notes/upload", c -> upload(node, c.body())),
         new Route("GET", "/v1/notes/{id}", c -> Json.note(node.notes().show(c.param(0)), true)),
+        new Route("PATCH", "/v1/notes/{id}", c -> edit(node, c.param(0), c.body())),
         new Route("DELETE", "/v1/notes/{id}", c -> remove(node, c.param(0))),
         new Route("GET", "/v1/search", c -> search(node, c.query("q"), c.query("k"))));
   }
@@ -48,6 +49,13 @@ public final class NoteRoutes {
       throw KithException.badInput("the note is empty; nothing was added");
     }
     return Json.note(node.notes().add(text, Json.strings(body, "tags")), false);
+  }
+
+  /** {@code {text?, tags?}}: what is given replaces what the note had; what is left out stays. */
+  static JsonObject edit(KithNode node, String id, JsonObject body) throws KithException {
+    String text = Json.str(body, "text", null);
+    List<String> tags = body.has("tags") && !body.get("tags").isJsonNull() ? Json.strings(body, "tags") : null;
+    return Json.note(node.notes().edit(id, text, tags), true);
   }
 
   static JsonObject remove(KithNode node, String id) throws KithException {

@@ -52,7 +52,11 @@ final class PeerRoutes {
     long timeout = Math.max(1, Math.min(Json.longNum(body, "timeoutSeconds", 15), MAX_PAIR_TIMEOUT_SECONDS));
     Peer p = node.pairing().pair(code, Json.str(body, "name", null), Json.str(body, "circle", null),
         Duration.ofSeconds(timeout), node.running());
-    return peer(node, p);
+    JsonObject o = peer(node, p);
+    // Both fingerprints, so the two people can compare them in person or by phone: a code passed on by
+    // someone else would pair with the wrong key, and only this comparison shows it.
+    o.addProperty("yourFingerprint", node.id().fingerprint());
+    return o;
   }
 
   static JsonArray peers(KithNode node) {

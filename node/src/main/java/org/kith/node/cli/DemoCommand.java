@@ -43,9 +43,10 @@ import picocli.CommandLine.Option;
  * calls the same node code as the CLI and the API.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"See a small Kith community without touching your own vault: Alice, Bob and Carol run three",
-      "throwaway nodes on this machine, pair, share notes, offers and topic profiles, and ask each other",
-      "questions; every answer says who wrote it and how it came. Removes everything it created."})
+    description = {"See a small Kith community at work, without touching your own vault.",
+      "Alice, Bob and Carol run three throwaway nodes on this machine, pair, share notes, offers and topic",
+      "profiles, and ask each other questions; every answer says who wrote it and how it came. Removes",
+      "everything it created."})
 final class DemoCommand implements Callable<Integer> {
   static final String RESOURCES = "/org/kith/node/demo/";
 
@@ -302,7 +303,7 @@ final class DemoCommand implements Callable<Integer> {
       JsonObject x = e.getAsJsonObject();
       List<String> labels = new ArrayList<>();
       x.getAsJsonArray("labels").forEach(l -> labels.add(l.getAsString()));
-      topics.add(String.join(" ", labels) + String.format(Locale.ROOT, " (~%.1f)", x.get("noisyCount").getAsDouble()));
+      topics.add(String.join(" ", labels) + " (" + RecordText.aboutNotes(x.get("noisyCount").getAsDouble()) + ")");
     }
     if (topics.isEmpty()) {
       t.sayf("  %-6s no topic has enough notes to publish without pointing at one note%n", p.name);
@@ -368,9 +369,11 @@ final class DemoCommand implements Callable<Integer> {
         PRIVATE_WORDS.subList(0, 2)) + ", ...), and every record each node received was read:");
     t.say(leaks == 0 ? "  no answer and no received record contains them; private notes never left their vaults."
         : "  " + leaks + " FOUND: THIS IS A BUG, please report it.");
-    t.say("  Each vault on disk is ciphertext too:");
+    t.say("  Each vault on disk is ciphertext too: every byte under each home folder was read, looking for "
+        + DISTINCTIVE.size() + " words");
+    t.say("  from the notes (" + String.join(", ", DISTINCTIVE.subList(0, 3)) + ", ...):");
     for (Person p : people) {
-      scanDisk(t, p.node.home().dir());
+      scanDisk(t, p.name, p.node.home().dir());
     }
   }
 
@@ -410,8 +413,8 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** Reads every byte under the home folder and looks for the sample's distinctive words. */
-  static void scanDisk(Terminal t, Path home) throws KithException {
+  /** Reads every byte under one person's home folder and looks for the sample's distinctive words. */
+  static void scanDisk(Terminal t, String name, Path home) throws KithException {
     List<Path> files = new ArrayList<>();
     long bytes = 0;
     int found = 0;
@@ -424,18 +427,16 @@ final class DemoCommand implements Callable<Integer> {
         for (String w : DISTINCTIVE) {
           if (asText.contains(w.toLowerCase(Locale.ROOT))) {
             found++;
-            t.say("  FOUND \"" + w + "\" in " + home.relativize(f));
+            t.say("    FOUND \"" + w + "\" in " + name + "'s " + home.relativize(f));
           }
         }
       }
     } catch (IOException e) {
       throw KithException.badInput("cannot scan " + home + ": " + e.getMessage());
     }
-    t.say("Read " + files.size() + " files (" + bytes + " bytes) under the home folder, looking for "
-        + DISTINCTIVE.size() + " words from the notes (" + String.join(", ", DISTINCTIVE.subList(0, 3)) + ", ...).");
-    t.say(found == 0
-        ? "  none of them appear: every note, vector and key is sealed with XChaCha20-Poly1305."
-        : "  " + found + " found: THIS IS A BUG, please report it.");
+    t.sayf("    %-6s %s%n", name + ":", String.format(Locale.ROOT, "%d files, %d bytes: ", files.size(), bytes)
+        + (found == 0 ? "none of them appear (every note, vector and key is sealed with XChaCha20-Poly1305)"
+            : found + " found: THIS IS A BUG, please report it"));
   }
 
   static void deleteTree(Path dir) {

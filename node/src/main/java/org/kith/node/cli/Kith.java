@@ -22,8 +22,8 @@ import picocli.CommandLine.ScopeType;
     versionProvider = Kith.Version.class,
     usageHelpAutoWidth = true,
     description = {
-      "Kith: your notes in an encrypted vault on your own disk, found again by meaning with a small model",
-      "that runs on your own CPU, and shared only with neighbours you pair with.",
+      "Kith keeps your notes in an encrypted vault on your own disk.",
+      "A small model on your own CPU finds them again by meaning, and you share only with neighbours you pair with.",
       ""
     },
     footer = {

@@ -1,6 +1,7 @@
 package org.kith.node.cli;
 
 import com.google.gson.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -25,6 +26,10 @@ final class NodeCommands {
     @Option(names = "--name", paramLabel = "NAME", description = "The name peers see first (they can rename you).")
     String name;
 
+    @Option(names = PassphraseStrength.OVERRIDE,
+        description = "Accept a passphrase that is easy to guess (refused otherwise).")
+    boolean weakOk;
+
     @Override
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
@@ -38,6 +43,12 @@ final class NodeCommands {
         throw KithException.badInput("the name is one line of at most 64 characters");
       }
       char[] pass = c.passphrase("Choose a passphrase for the new vault", true);
+      try {
+        PassphraseStrength.require(pass, weakOk, name == null ? List.of() : List.of(name));
+      } catch (KithException e) {
+        java.util.Arrays.fill(pass, '\0');
+        throw e;
+      }
       try (KithNode node = KithNode.init(home, pass, name, c.options())) {
         JsonObject o = new JsonObject();
         o.addProperty("id", node.id().text());
@@ -52,6 +63,8 @@ final class NodeCommands {
         if (!node.identity().name().isEmpty()) {
           t.say("  name:        " + node.identity().name());
         }
+        t.say("Keep your passphrase safe: nobody can recover it. If you forget it, this vault and everything in it");
+        t.say("is lost. Keep a backup too (`kith backup FILE`; it opens with the same passphrase).");
         t.say("Next: kith note add \"something worth remembering\"   or   kith note import FOLDER");
       } finally {
         java.util.Arrays.fill(pass, '\0');

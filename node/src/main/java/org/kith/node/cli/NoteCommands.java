@@ -22,11 +22,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** note add | import | list | show | rm, and search. */
+/** note add | import | list | show | edit | rm, and search. */
 @Command(name = "note", mixinStandardHelpOptions = true,
-    description = "Write, import, list, show and remove notes in your vault (private unless you share them).",
+    description = "Write, import, list, show, edit and remove notes in your vault (private unless you share them).",
     subcommands = {NoteCommands.Add.class, NoteCommands.Import.class, NoteCommands.ListNotes.class,
-      NoteCommands.Show.class, NoteCommands.Remove.class})
+      NoteCommands.Show.class, NoteCommands.Edit.class, NoteCommands.Remove.class})
 final class NoteCommands implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -185,6 +185,9 @@ final class NoteCommands implements Runnable {
       t.say("id:      " + n.get("id").getAsString());
       t.say("title:   " + n.get("title").getAsString());
       t.say("created: " + date(n));
+      if (n.has("updatedAt") && !n.get("updatedAt").equals(n.get("createdAt"))) {
+        t.say("edited:  " + DATE.format(Instant.parse(n.get("updatedAt").getAsString())));
+      }
       if (!tags(n).isEmpty()) {
         t.say("tags:   " + tagList(tags(n)));
       }
@@ -193,6 +196,41 @@ final class NoteCommands implements Runnable {
       }
       t.say("");
       t.say(n.get("text").getAsString());
+      return 0;
+    }
+  }
+
+  @Command(name = "edit", mixinStandardHelpOptions = true,
+      description = {"Change a note's text or tags; it keeps its id and is embedded again.",
+        "A note you already shared stays shared as it was signed: unshare it and share it again."})
+  static final class Edit implements Callable<Integer> {
+    @Parameters(paramLabel = "ID", description = "The note's id, or a unique prefix of 4+ digits.")
+    String id;
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "The new text (the note keeps its text without it).")
+    String text;
+
+    @Option(names = {"--tag", "-t"}, paramLabel = "T",
+        description = "A tag; repeat for more. Given tags replace the note's tags; without --tag they stay.")
+    List<String> tags;
+
+    @Override
+    public Integer call() throws KithException {
+      Kith.Context c = Kith.ctx;
+      Terminal t = c.terminal();
+      if (text == null && tags == null) {
+        throw KithException.badInput("give --text TEXT, --tag T, or both; nothing was changed");
+      }
+      JsonObject body = new JsonObject();
+      if (text != null) {
+        body.addProperty("text", text);
+      }
+      if (tags != null) {
+        body.add("tags", org.kith.node.api.Json.strings(tags));
+      }
+      JsonObject n = c.call("PATCH", "/v1/notes/" + pathSegment(id), Map.of(), body).getAsJsonObject();
+      t.json(n);
+      t.say("Edited " + shortId(n) + "  " + n.get("title").getAsString() + tagList(tags(n)));
       return 0;
     }
   }

@@ -20,8 +20,9 @@ final class PeerCommands {
   }
 
   @Command(name = "invite", mixinStandardHelpOptions = true,
-      description = {"Make a one-time invite for someone you trust. The code is printed alone on the first line",
-        "(and as a QR code on a terminal); they run `kith pair CODE` while your node runs (`kith start`)."})
+      description = {"Make a one-time invite for someone you trust.",
+        "The code is printed alone on the first line (and as a QR code on a terminal); they run",
+        "`kith pair CODE` while your node runs (`kith start`)."})
   static final class Invite implements Callable<Integer> {
     @Option(names = "--circle", paramLabel = "CIRCLE", defaultValue = Peer.DEFAULT_CIRCLE,
         description = "The circle they join (default ${DEFAULT-VALUE}).")
@@ -64,8 +65,9 @@ final class PeerCommands {
   }
 
   @Command(name = "pair", mixinStandardHelpOptions = true,
-      description = {"Pair with the person who gave you an invite code: connects to their node, proves the code,",
-        "and stores each other's key, name and circle."})
+      description = {"Pair with the person who gave you an invite code.",
+        "Connects to their node, proves the code, and stores each other's key, name and circle. Then compare",
+        "both fingerprints with them in person or by phone."})
   static final class Pair implements Callable<Integer> {
     @Parameters(paramLabel = "CODE", description = "The invite code (kithinv1...).")
     String code;
@@ -96,8 +98,12 @@ final class PeerCommands {
       JsonObject p = c.call("POST", "/v1/pair", Map.of(), body).getAsJsonObject();
       t.json(p);
       t.say("Paired with " + p.get("petname").getAsString() + " (" + p.get("id").getAsString() + ")");
-      t.say("  fingerprint: " + p.get("fingerprint").getAsString() + "  (compare it with theirs out of band)");
-      t.say("  circle:      " + p.get("circle").getAsString());
+      t.say("  circle:             " + p.get("circle").getAsString());
+      t.say("  their fingerprint:  " + p.get("fingerprint").getAsString());
+      t.say("  your fingerprint:   " + p.get("yourFingerprint").getAsString());
+      t.say("Compare both fingerprints with " + p.get("petname").getAsString() + " in person or by phone (not by the"
+          + " way the code came): if they differ, someone else is in between; unpair with `kith peers unpair \""
+          + p.get("petname").getAsString() + "\"`.");
       return 0;
     }
   }
@@ -121,7 +127,8 @@ final class PeerCommands {
         String state = p.get("blocked").getAsBoolean() ? "blocked"
             : p.get("unpairPending").getAsBoolean() ? "unpairing"
             : p.get("connected").getAsBoolean() ? "connected" : "offline";
-        String seen = p.get("lastSeen").isJsonNull() ? "never" : p.get("lastSeen").getAsString();
+        String seen = TimeWords.ago(p.get("lastSeen").isJsonNull() ? null : p.get("lastSeen").getAsString(),
+            c.clock.millis());
         t.sayf("%-10s %-16s %-10s %s  last seen %s%n", p.get("circle").getAsString(), p.get("petname").getAsString(),
             state, p.get("id").getAsString().substring(0, 13) + "…", seen);
       }

@@ -4,12 +4,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kith.node.base.KithException;
+import org.kith.node.records.RecordText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,9 +52,10 @@ final class ShareCommands {
   }
 
   @Command(name = "share", mixinStandardHelpOptions = true,
-      description = {"Share notes with a circle: one signed record per note, with an expiry, that your peers in",
-        "that circle sync and can find. Give note ids, or --tag T for every note with that tag. Notes tagged",
-        "'private' are never shared. An unknown id shares nothing at all."})
+      description = {"Share notes with a circle.",
+        "Each note becomes a signed record with an expiry that your peers in that circle sync and can find.",
+        "Give note ids, or --tag T for every note with that tag. Notes tagged 'private' are never shared.",
+        "An unknown id shares nothing at all."})
   static final class Share implements Callable<Integer> {
     @Parameters(paramLabel = "NOTE_ID", arity = "0..*",
         description = "Note ids or unique prefixes (see `kith note list`).")
@@ -151,8 +152,9 @@ final class ShareCommands {
   }
 
   @Command(name = "unshare", mixinStandardHelpOptions = true,
-      description = {"Take back something you shared: signs a retraction that your peers apply at their next",
-        "sync (honest nodes delete the record; nobody can be forced to forget)."})
+      description = {"Take back something you shared.",
+        "Signs a retraction that your peers apply at their next sync (honest nodes delete the record;",
+        "nobody can be forced to forget)."})
   static final class Unshare implements Callable<Integer> {
     @Parameters(paramLabel = "RECORD_ID", description = "The record's id or a unique prefix (see `kith shared`).")
     String id;
@@ -185,16 +187,21 @@ final class ShareCommands {
         String label = kind.equals("note") || !r.has("snippet") ? r.get("title").getAsString()
             : r.get("snippet").getAsString();
         t.sayf("%s  %-7s %-12s until %s  %s%n", r.get("id").getAsString().substring(0, 16), kind,
-            r.get("audience").getAsString() + (r.get("reach").getAsInt() == 2 ? "+1" : ""),
-            r.get("expiresAt").getAsString().substring(0, 10), label);
+            audience(r), r.get("expiresAt").getAsString().substring(0, 10), label);
       }
       return 0;
     }
   }
 
+  /** The circle a record is shared with, in words: "neighbours", or "neighbours and their peers too" at reach 2. */
+  static String audience(JsonObject r) {
+    return r.get("audience").getAsString() + (r.get("reach").getAsInt() == 2 ? " and their peers too" : "");
+  }
+
   @Command(name = "ask", mixinStandardHelpOptions = true,
-      description = {"Ask your community in plain language. Searches your notes and what peers shared with you,",
-        "and (with your node running) asks connected peers live. Every answer is signed by its author.",
+      description = {"Ask your community in plain language.",
+        "Searches your notes and what peers shared with you, and (with your node running) asks connected peers",
+        "live. Every answer is signed by its author.",
         "Exit code 4 when every peer asked was unreachable and nothing of your own matched."})
   static final class Ask implements Callable<Integer> {
     @Parameters(paramLabel = "QUESTION")
@@ -241,9 +248,9 @@ final class ShareCommands {
       JsonObject r = e.getAsJsonObject();
       List<String> path = new ArrayList<>();
       r.getAsJsonArray("path").forEach(p -> path.add(p.getAsString()));
-      long age = nowMs - Instant.parse(r.get("createdAt").getAsString()).toEpochMilli();
-      t.sayf("  %.2f  %-7s from %s, %s ago, via %s%n", r.get("score").getAsDouble(), r.get("kind").getAsString(),
-          r.get("author").getAsString(), age(age), String.join(" → ", path));
+      t.sayf("  %.2f  %-7s from %s, %s, via %s%n", r.get("score").getAsDouble(), r.get("kind").getAsString(),
+          r.get("author").getAsString(), TimeWords.ago(r.get("createdAt").getAsString(), nowMs),
+          String.join(" → ", path));
       t.say("        " + r.get("snippet").getAsString());
     }
     JsonArray silent = o.getAsJsonArray("silent");
@@ -258,24 +265,10 @@ final class ShareCommands {
     }
   }
 
-  static String age(long ms) {
-    long s = Math.max(0, ms / 1000);
-    if (s < 90) {
-      return s + " s";
-    }
-    if (s < 90 * 60) {
-      return s / 60 + " min";
-    }
-    if (s < 36 * 3600) {
-      return s / 3600 + " h";
-    }
-    return s / 86400 + " d";
-  }
-
   @Command(name = "profile", mixinStandardHelpOptions = true,
-      description = {"Show the topic profile of your notes (all, or those with the given tags; never 'private'):",
-        "at most 8 topics, each with label words found in two or more notes and a noisy count. This is",
-        "exactly what `kith profile publish` would share; no note text is in it."},
+      description = {"Show the topic profile of your notes, as `kith profile publish` would share it.",
+        "All notes, or those with the given tags (never 'private' ones): at most 8 topics, each with label",
+        "words found in two or more notes and a noisy count. No note text is in it."},
       subcommands = {Publish.class})
   static final class Profile implements Callable<Integer> {
     @Option(names = "--tag", paramLabel = "T", description = "Select notes with this tag (repeatable).")
@@ -296,7 +289,7 @@ final class ShareCommands {
         JsonObject x = e.getAsJsonObject();
         List<String> labels = new ArrayList<>();
         x.getAsJsonArray("labels").forEach(l -> labels.add(l.getAsString()));
-        t.sayf("  ~%5.1f notes  %s%n", x.get("noisyCount").getAsDouble(), String.join(", ", labels));
+        t.sayf("  %-15s  %s%n", RecordText.aboutNotes(x.get("noisyCount").getAsDouble()), String.join(", ", labels));
       }
       return 0;
     }

@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
 
 /** Runs the node in the foreground until Ctrl-C, SIGTERM or {@code kith stop}. */
 @Command(name = "start", mixinStandardHelpOptions = true,
-    description = {"Run your node in the foreground: listen for paired peers, keep connections to them, and serve",
-      "the local API and page that other kith commands use while it runs.",
-      "Ctrl-C, SIGTERM or `kith stop` stops it cleanly."})
+    description = {"Run your node in the foreground, for your peers and the local page.",
+      "It listens for paired peers, keeps connections to them, and serves the local API and page that other kith",
+      "commands use while it runs. Ctrl-C, SIGTERM or `kith stop` stops it cleanly."})
 final class StartCommand implements Callable<Integer> {
   /** Where the page and the local API are, unless {@code --api-port} says otherwise: a link that stays valid. */
   static final int DEFAULT_API_PORT = 7348;

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.kith.node.base.Home;
 import org.kith.node.base.HomeFolder;
@@ -41,6 +42,10 @@ final class VaultCommands {
             + " the current passphrase when both come from there).")
     Path newFile;
 
+    @Option(names = PassphraseStrength.OVERRIDE,
+        description = "Accept a new passphrase that is easy to guess (refused otherwise).")
+    boolean weakOk;
+
     @Override
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
@@ -64,6 +69,7 @@ final class VaultCommands {
         if (neu.length < 8) {
           throw KithException.badInput("the new passphrase is too short: use at least 8 characters; nothing was changed");
         }
+        PassphraseStrength.require(neu, weakOk, List.of());
         vault.changePassphrase(old, neu);
       } catch (VaultException e) {
         throw Vaults.translate(e);
@@ -222,8 +228,9 @@ final class VaultCommands {
   }
 
   @Command(name = "check", mixinStandardHelpOptions = true,
-      description = {"Read every record of the vault and say what is damaged, changing nothing: whether it opens",
-        "normally, each problem, and per store how many entries read fine and how many fail.",
+      description = {"Read every record of the vault and say what is damaged, changing nothing.",
+        "It says whether the vault opens normally, each problem, and per store how many entries read fine and",
+        "how many fail.",
         "Exit 0 when all is well, 1 when something is wrong."})
   static final class Check implements Callable<Integer> {
     @Override
@@ -275,8 +282,8 @@ final class VaultCommands {
   }
 
   @Command(name = "salvage", mixinStandardHelpOptions = true,
-      description = {"Export every note that still decrypts as Markdown files in DIR, one per note, without",
-        "changing the vault (it works when the vault refuses to open). Then start over:",
+      description = {"Export every note that still decrypts to DIR, one Markdown file per note.",
+        "The vault is not changed (this works when it refuses to open). Then start over:",
         "  kith init --home NEW   and   kith --home NEW note import DIR"})
   static final class Salvage implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = {"A new or empty folder; it is made readable by you only, since"

@@ -35,6 +35,11 @@ public record Note(NoteId id, String title, String text, List<String> tags, long
     return new Note(id, newTitle, newText, newTags, createdAtMillis, newSource, atMillis);
   }
 
+  /** Whether its text or tags changed since it was written. */
+  public boolean edited() {
+    return updatedAtMillis != createdAtMillis;
+  }
+
   /** The first non-blank line, without Markdown heading marks, cut to 80 characters. */
   public static String firstLine(String text) {
     for (String line : text.split("\\R")) {

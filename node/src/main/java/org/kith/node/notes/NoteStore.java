@@ -91,25 +91,31 @@ public final class NoteStore {
   }
 
   public static List<String> normaliseTags(List<String> tags) throws KithException {
+    return normaliseTags(tags, "nothing was added");
+  }
+
+  /** As above; {@code outcome} ends each refusal ("nothing was added", "nothing was changed"). */
+  static List<String> normaliseTags(List<String> tags, String outcome) throws KithException {
     List<String> out = new ArrayList<>();
     for (String t : tags == null ? List.<String>of() : tags) {
       if (t == null) {
-        throw KithException.badInput("a tag is empty (null)");
+        throw KithException.badInput("a tag is empty (null); " + outcome);
       }
-      TextChecks.requireWellFormed("tag", t, "nothing was added");
+      TextChecks.requireWellFormed("tag", t, outcome);
       String s = t.strip().replaceFirst("^#", "").toLowerCase(Locale.ROOT);
       if (s.isEmpty()) {
         continue;
       }
       if (s.length() > Note.MAX_TAG_CHARS) {
-        throw KithException.badInput("a tag is limited to " + Note.MAX_TAG_CHARS + " characters: " + s);
+        throw KithException.badInput("a tag is limited to " + Note.MAX_TAG_CHARS + " characters (" + outcome + "): "
+            + s);
       }
       if (!out.contains(s)) {
         out.add(s);
       }
     }
     if (out.size() > Note.MAX_TAGS) {
-      throw KithException.badInput("a note can have at most " + Note.MAX_TAGS + " tags");
+      throw KithException.badInput("a note can have at most " + Note.MAX_TAGS + " tags; " + outcome);
     }
     return out;
   }
@@ -149,6 +155,34 @@ public final class NoteStore {
     if (index != null) {
       index.remove(n.id().bytes());
     }
+    return n;
+  }
+
+  /**
+   * Replaces a note's text and tags, keeping its id, creation time and source; a null argument keeps what the
+   * note had. The text is embedded again and note and vector are written in one synced batch. A note whose
+   * title came from its text gets the new first line as its title; an imported passage keeps its heading.
+   */
+  public synchronized Note edit(String idOrPrefix, String text, List<String> tags) throws KithException {
+    if (text == null && tags == null) {
+      throw KithException.badInput("give the note's new text, its tags, or both; nothing was changed");
+    }
+    TextChecks.requireWellFormed("note text", text, "nothing was changed");
+    String t = text == null ? null : text.strip();
+    if (t != null && t.isEmpty()) {
+      throw KithException.badInput("a note needs some text (to remove it, delete it); nothing was changed");
+    }
+    if (t != null && t.length() > Note.MAX_TEXT_CHARS) {
+      throw KithException.badInput("a note is limited to " + Note.MAX_TEXT_CHARS + " characters; this text has "
+          + t.length() + ": shorten it or split it; nothing was changed");
+    }
+    List<String> newTags = tags == null ? null : normaliseTags(tags, "nothing was changed");
+    Note old = show(idOrPrefix);
+    String newText = t == null ? old.text() : t;
+    boolean titleFromText = old.title().equals(Note.firstLine(old.text()));
+    Note n = new Note(old.id(), titleFromText ? null : old.title(), newText,
+        newTags == null ? old.tags() : newTags, old.createdAtMillis(), old.source(), clock.millis());
+    write(List.of(n), List.of(), null, null);
     return n;
   }
 

@@ -233,15 +233,16 @@ public final class RecordStore {
 
   public synchronized Held findOwn(String idOrPrefix) throws KithException {
     String p = idOrPrefix == null ? "" : idOrPrefix.strip().toLowerCase(Locale.ROOT);
-    if (p.length() < 8 || p.length() > 64 || !p.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-      throw KithException.badInput("a record id is 8 to 64 hex digits (as `kith shared` shows): " + idOrPrefix);
+    if (p.length() < 4 || p.length() > 64 || !p.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+      throw KithException.badInput("a record id is 4 to 64 hex digits (as `kith shared` shows): " + idOrPrefix);
     }
     List<Held> m = own.values().stream().filter(h -> h.record.id().hex().startsWith(p)).toList();
     if (m.isEmpty()) {
       throw KithException.badInput("you share no record with id " + idOrPrefix + " (see `kith shared`)");
     }
     if (m.size() > 1) {
-      throw KithException.badInput("record id " + idOrPrefix + " is ambiguous; give more digits");
+      throw KithException.badInput("record id " + idOrPrefix + " is ambiguous: " + m.size()
+          + " records you share start with it; give more digits (see `kith shared`)");
     }
     return m.get(0);
   }

@@ -35,10 +35,19 @@ public final class RecordText {
   public static String snippet(VerifiedRecord v) {
     if (v.kind() == RecordKind.PROFILE) {
       return "topics: " + String.join("; ", v.content(ProfileContent.class).getTopicsList().stream()
-          .map(t -> String.join(" ", t.getLabelsList()) + String.format(Locale.ROOT, " (~%.0f notes)", t.getNoisyCount()))
+          .map(t -> String.join(" ", t.getLabelsList()) + " (" + aboutNotes(t.getNoisyCount()) + ")")
           .toList());
     }
     return snippetOf(v.kind() == RecordKind.NOTE ? v.content(NoteContent.class).getText() : text(v));
+  }
+
+  /**
+   * A topic's noisy note count in words for people: "about 3 notes". The noise makes the decimals meaningless,
+   * and a topic exists only because notes are in it, so it never reads as fewer than one.
+   */
+  public static String aboutNotes(double noisyCount) {
+    long n = Math.max(1, Math.round(noisyCount));
+    return "about " + n + (n == 1 ? " note" : " notes");
   }
 
   /** Markdown headings dropped, whitespace folded, cut at {@value #SNIPPET_CHARS} characters. */

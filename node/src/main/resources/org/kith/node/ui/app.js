@@ -169,6 +169,8 @@
     $('invite-code').value = '';
     $('invite-qr').removeAttribute('src');
     $('profile-publish').hidden = true;
+    $('pair-check').hidden = true;
+    forgetNote();
   }
 
   function showGate(why) {
@@ -375,6 +377,8 @@
       el('p', { class: shares.length ? 'shared-mark' : 'private-mark',
         text: shares.length ? `Shared with ${[...new Set(shares.map((s) => s.audience))].join(', ')}` : 'Not shared' }),
       el('div', { class: 'actions' },
+        el('button', { type: 'button', class: 'open', onclick: (e) => openNote(n, e.currentTarget),
+          'aria-label': `Open “${n.title}”`, text: 'Open' }),
         el('button', { type: 'button', onclick: () => shareThis(n), 'aria-label': `Share “${n.title}”`, text: 'Share…' }),
         el('button', { type: 'button', class: 'danger', onclick: (e) => removeNote(e.currentTarget, n),
           'aria-label': `Delete “${n.title}”`, text: 'Delete' })));
@@ -430,13 +434,15 @@
     });
   }
 
+  // True once the note is deleted.
   async function removeNote(button, n) {
-    if (!window.confirm(`Delete the note “${n.title}” from your vault?`)) return;
-    await busy(button, null, async () => {
+    if (!window.confirm(`Delete the note “${n.title}” from your vault?`)) return false;
+    return busy(button, null, async () => {
       await api('DELETE', `/v1/notes/${encodeURIComponent(n.id)}`);
       flash(`Deleted “${n.title}”.`);
       $('search-results').querySelectorAll(`[data-note="${n.id}"]`).forEach((li) => li.remove());
       await loadNotes();
+      return true;
     });
   }
 
@@ -445,6 +451,143 @@
     $('share-note').value = n.id;
     focusAfterView = 'share-circle';
     location.hash = '#sharing';
+  }
+
+  // ---- One note: read it in full, edit its text and tags, delete it (a dialog over the Notes view)
+
+  let openedNote = null;
+  let openedFrom = null;
+
+  function localTime(iso) {
+    const t = Date.parse(iso);
+    return Number.isNaN(t) ? String(iso) : new Date(t).toLocaleString();
+  }
+
+  // The note's text goes in as text: whatever it holds (markup, a script tag) is shown, never run or rendered.
+  function showNote(n) {
+    openedNote = n;
+    $('note-dialog-h').textContent = n.title || '(untitled)';
+    const edited = n.updatedAt && n.updatedAt !== n.createdAt;
+    const rows = [
+      ['Created', timeEl(n.createdAt, `${localTime(n.createdAt)} (${ago(n.createdAt)})`)],
+      edited ? ['Edited', timeEl(n.updatedAt, `${localTime(n.updatedAt)} (${ago(n.updatedAt)})`)] : null,
+      ['Tags', n.tags && n.tags.length ? n.tags.map((t) => `#${t}`).join(' ') : 'none'],
+      ['Source', n.source || 'typed in'],
+    ].filter(Boolean);
+    $('note-facts').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', null, v)]));
+    $('note-body').textContent = n.text || '';
+  }
+
+  function showNoteView() {
+    $('note-edit-form').hidden = true;
+    $('note-view').hidden = false;
+  }
+
+  // busy() reports a failure in #problem, which the open dialog's backdrop covers: say it inside the dialog too.
+  function repeatProblem() {
+    say('note-dialog-problem', $('problem').textContent);
+  }
+
+  async function inDialog(control, work) {
+    say('note-dialog-problem', '');
+    say('note-dialog-status', '');
+    const r = await busy(control, null, work);
+    repeatProblem();
+    return r;
+  }
+
+  async function openNote(n, opener) {
+    openedFrom = opener;
+    await busy(opener, null, async () => {
+      const full = await get(`/v1/notes/${encodeURIComponent(n.id)}`);
+      showNote(full);
+      showNoteView();
+      say('note-dialog-problem', '');
+      say('note-dialog-status', '');
+      if (!$('note-dialog').open) $('note-dialog').showModal();
+      $('note-dialog-h').focus();
+    });
+  }
+
+  function startEdit() {
+    $('note-edit-text').value = openedNote.text || '';
+    $('note-edit-tags').value = (openedNote.tags || []).join(', ');
+    say('note-dialog-status', '');
+    $('note-view').hidden = true;
+    $('note-edit-form').hidden = false;
+    $('note-edit-text').focus();
+  }
+
+  function cancelEdit() {
+    showNoteView();
+    say('note-dialog-problem', '');
+    $('note-edit').focus();
+  }
+
+  async function saveNote(ev) {
+    ev.preventDefault();
+    const n = openedNote;
+    await inDialog(ev.target, async () => {
+      const saved = await api('PATCH', `/v1/notes/${encodeURIComponent(n.id)}`,
+        { text: $('note-edit-text').value, tags: words($('note-edit-tags').value) });
+      showNote(saved);
+      showNoteView();
+      say('note-dialog-status', 'Saved: the note is embedded again, so search finds it by its new text.');
+      $('note-dialog-h').focus();
+      await loadNotes();
+    });
+  }
+
+  async function deleteOpenNote(ev) {
+    say('note-dialog-problem', '');
+    if (await removeNote(ev.currentTarget, openedNote)) {
+      $('note-dialog').close();
+    } else {
+      repeatProblem();
+    }
+  }
+
+  // Focus goes back to where the note was opened: its Open button, drawn anew if the list was, else the heading.
+  function noteClosed() {
+    const id = openedNote ? openedNote.id : null;
+    openedNote = null;
+    $('note-body').textContent = '';
+    $('note-edit-text').value = '';
+    const again = id ? document.querySelector(`#notes-list [data-note="${id}"] button.open`) : null;
+    const back = openedFrom && openedFrom.isConnected ? openedFrom : again || $('notes-h');
+    openedFrom = null;
+    if (!$('nav').hidden) back.focus();
+  }
+
+  function forgetNote() {
+    if ($('note-dialog').open) $('note-dialog').close();
+    $('note-facts').replaceChildren();
+    $('note-dialog-h').textContent = 'Note';
+  }
+
+  function wireNoteDialog() {
+    const d = $('note-dialog');
+    $('note-edit').addEventListener('click', startEdit);
+    $('note-edit-cancel').addEventListener('click', cancelEdit);
+    $('note-delete').addEventListener('click', deleteOpenNote);
+    $('note-close').addEventListener('click', () => d.close());
+    $('note-edit-form').addEventListener('submit', saveNote);
+    // Escape while editing goes back to the note; Escape on the note closes it.
+    d.addEventListener('cancel', (e) => {
+      if (!$('note-edit-form').hidden) {
+        e.preventDefault();
+        cancelEdit();
+      }
+    });
+    d.addEventListener('close', noteClosed);
+  }
+
+  // After pairing: both fingerprints, to compare with the other person out of band.
+  function showPairCheck(p) {
+    $('pair-check-name').textContent = p.petname;
+    $('pair-their-fp').textContent = p.fingerprint || '';
+    $('pair-your-fp').textContent = p.yourFingerprint || '';
+    $('pair-check').hidden = false;
   }
 
   // ---- Sharing
@@ -567,7 +710,13 @@
         el('tbody', null, topics.map((t, i) => el('tr', null,
           el('td', { text: String(i + 1) }),
           el('td', { text: (t.labels || []).join(', ') }),
-          el('td', { text: String(t.noisyCount) }))))));
+          el('td', { text: aboutNotes(t.noisyCount) }))))));
+  }
+
+  // The noise makes decimals meaningless, and a topic has at least one note: "about 3 notes" (as the CLI says).
+  function aboutNotes(noisy) {
+    const n = Math.max(1, Math.round(Number(noisy) || 0));
+    return `about ${n} note${n === 1 ? '' : 's'}`;
   }
 
   async function previewProfile(ev) {
@@ -649,7 +798,8 @@
       const p = await post('/v1/pair', { code: $('pair-code').value.trim(), name: name || undefined,
         circle: circle || undefined });
       form.reset();
-      say('pair-status', `Paired with ${p.petname} (circle ${p.circle}).`);
+      say('pair-status', `Paired with ${p.petname} (circle ${p.circle}). Compare your fingerprints now.`);
+      showPairCheck(p);
       await loadPeers();
     });
   }
@@ -841,6 +991,7 @@
     $('logout').addEventListener('click', logout);
     window.addEventListener('hashchange', () => { if (!$('nav').hidden) showView(true); });
     wireDrop();
+    wireNoteDialog();
     start();
   });
 })();

@@ -217,6 +217,14 @@ class ShareCliTest {
     assertTrue(out.contains("private notes never left their vaults"), out);
     assertTrue(out.contains("has deleted"), "the retraction reached Bob");
     assertFalse(out.contains("BUG"), out);
+    // Section 7 says whose vault each scan read, indented under its heading; profile counts are words.
+    for (String who : List.of("Alice", "Bob", "Carol")) {
+      assertTrue(out.lines().anyMatch(l -> l.startsWith("    " + who + ":") && l.contains("none of them appear")),
+          out);
+    }
+    assertFalse(out.lines().anyMatch(l -> l.startsWith("Read ") || l.startsWith("  none")), out);
+    assertTrue(out.contains(" (about "), out);
+    assertFalse(out.contains("(~"), out);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("vault under (\\S+),").matcher(out);
     assertTrue(m.find(), out);
     assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of(m.group(1))), "the demo left " + m.group(1));

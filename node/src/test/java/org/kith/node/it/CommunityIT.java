@@ -73,7 +73,17 @@ class CommunityIT {
     start(carol, "127.0.0.1:" + freePort());
 
     String code = ok(alice, "invite", "--circle", "neighbours").out().lines().findFirst().orElseThrow().strip();
-    ok(bob, "pair", code);
+    // Pairing shows both fingerprints and asks to compare them out of band.
+    LauncherIT.Run paired = ok(bob, "pair", code);
+    String aliceFp = obj(ok(alice, "id", "--json").out()).get("fingerprint").getAsString();
+    String bobFp = obj(ok(bob, "id", "--json").out()).get("fingerprint").getAsString();
+    assertTrue(paired.out().contains("their fingerprint:  " + aliceFp), paired.out());
+    assertTrue(paired.out().contains("your fingerprint:   " + bobFp), paired.out());
+    assertTrue(paired.out().contains("in person or by phone"), paired.out());
+    // Last seen in words, never an ISO time.
+    String peers = ok(alice, "peers").out();
+    assertTrue(peers.matches("(?s).*last seen (just now|never|\\d+ (minute|hour)s? ago).*"), peers);
+    assertFalse(peers.matches("(?s).*\\d{4}-\\d\\d-\\d\\dT.*"), peers);
     String code2 = ok(bob, "invite", "--circle", "neighbours").out().lines().findFirst().orElseThrow().strip();
     ok(carol, "pair", code2);
 
