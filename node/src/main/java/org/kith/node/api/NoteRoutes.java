@@ -51,11 +51,19 @@ public final class NoteRoutes {
     return Json.note(node.notes().add(text, Json.strings(body, "tags")), false);
   }
 
-  /** {@code {text?, tags?}}: what is given replaces what the note had; what is left out stays. */
+  /**
+   * {@code {text?, tags?}}: what is given replaces what the note had; what is left out stays. Its live shares are
+   * signed again with the new text (or withdrawn, if it is now private or too long to share), as after a re-import.
+   */
   static JsonObject edit(KithNode node, String id, JsonObject body) throws KithException {
     String text = Json.str(body, "text", null);
     List<String> tags = body.has("tags") && !body.get("tags").isJsonNull() ? Json.strings(body, "tags") : null;
-    return Json.note(node.notes().edit(id, text, tags), true);
+    Note n = node.notes().edit(id, text, tags);
+    org.kith.node.records.Sharing.Refreshed r = node.sharing().refreshShares(List.of(n));
+    JsonObject o = Json.note(n, true);
+    o.addProperty("sharesResigned", r.resigned());
+    o.addProperty("sharesWithdrawn", r.withdrawn());
+    return o;
   }
 
   static JsonObject remove(KithNode node, String id) throws KithException {

@@ -182,7 +182,7 @@ public final class NoteStore {
     boolean titleFromText = old.title().equals(Note.firstLine(old.text()));
     Note n = new Note(old.id(), titleFromText ? null : old.title(), newText,
         newTags == null ? old.tags() : newTags, old.createdAtMillis(), old.source(), clock.millis());
-    write(List.of(n), List.of(), null, null);
+    write(List.of(n), List.of(), List.of(), null, null);
     return n;
   }
 
