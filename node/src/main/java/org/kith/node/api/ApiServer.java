@@ -112,6 +112,9 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
+  /** Server-sent events of the node (spec/API.md): only over HTTP, so not in the {@link Router}'s table. */
+  static final String EVENTS_PATH = "/v1/events";
+
   /** One-time login tokens live this long; sessions until logout or until the node stops. */
   public static final long LOGIN_TOKEN_MILLIS = 10 * 60 * 1000;
   public static final int MAX_SESSIONS = 32;
@@ -335,6 +338,14 @@ public final class ApiServer implements AutoCloseable {
         write(ctx, keepAlive, res);
         return;
       }
+      if (path.path().equals(EVENTS_PATH)) {
+        if (!req.method().name().equals("GET")) {
+          send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use GET on " + EVENTS_PATH, 2));
+        } else {
+          ApiStreams.EventStream.open(ctx, router.events());
+        }
+        return;
+      }
       QueryStringDecoder qs = new QueryStringDecoder(req.uri());
       Map<String, String> query = new HashMap<>();
       qs.parameters().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
@@ -351,7 +362,10 @@ public final class ApiServer implements AutoCloseable {
           return;
         }
       }
-      Router.Request r = new Router.Request(req.method().name(), qs.path(), query, body == null ? new JsonObject() : body);
+      ApiStreams.ProgressStream stream = ApiStreams.wantsProgress(req) ? new ApiStreams.ProgressStream(ctx, keepAlive)
+          : null;
+      Router.Request r = new Router.Request(req.method().name(), qs.path(), query, body == null ? new JsonObject() : body,
+          stream);
       try {
         workers.execute(() -> {
           HttpResponseStatus status = HttpResponseStatus.OK;
@@ -376,6 +390,10 @@ public final class ApiServer implements AutoCloseable {
           }
           HttpResponseStatus s = status;
           JsonElement o = out;
+          if (stream != null && stream.started()) {
+            stream.finish(s == HttpResponseStatus.OK, o);
+            return;
+          }
           ctx.channel().eventLoop().execute(() -> send(ctx, keepAlive, s, o));
         });
       } catch (RejectedExecutionException e) {
@@ -477,16 +495,21 @@ public final class ApiServer implements AutoCloseable {
   /** Every answer, page or JSON, carries the same strict headers. */
   static FullHttpResponse response(HttpResponseStatus status, byte[] bytes, String type) {
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+    strictHeaders(res.headers(), type);
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-    res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    res.headers().set("Content-Security-Policy", CSP);
-    res.headers().set("X-Content-Type-Options", "nosniff");
-    res.headers().set("X-Frame-Options", "DENY");
-    res.headers().set("Referrer-Policy", "no-referrer");
-    res.headers().set("Cross-Origin-Opener-Policy", "same-origin");
-    res.headers().set("Cross-Origin-Resource-Policy", "same-origin");
     return res;
+  }
+
+  /** The headers every answer carries, streamed ones too. */
+  static void strictHeaders(io.netty.handler.codec.http.HttpHeaders h, String type) {
+    h.set(HttpHeaderNames.CONTENT_TYPE, type);
+    h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    h.set("Content-Security-Policy", CSP);
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "no-referrer");
+    h.set("Cross-Origin-Opener-Policy", "same-origin");
+    h.set("Cross-Origin-Resource-Policy", "same-origin");
   }
 
   static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {

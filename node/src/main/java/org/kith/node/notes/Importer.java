@@ -32,7 +32,7 @@ public final class Importer {
   public static final int MAX_FILES = 100_000;
   static final Set<String> EXTENSIONS = Set.of("md", "markdown", "txt", "text");
 
-  /** Told about each file as it is done. */
+  /** Told about each file as it is done (an upload's file is null: it has no path). */
   public interface Progress {
     void start(int totalFiles);
 
@@ -123,7 +123,7 @@ public final class Importer {
   public static final int MAX_UPLOADS = 200;
 
   /** Imports uploaded documents the way files are imported, idempotent per file name. */
-  NoteStore.ImportResult upload(List<Upload> files) throws KithException {
+  NoteStore.ImportResult upload(List<Upload> files, Progress progress) throws KithException {
     if (files.isEmpty()) {
       throw KithException.badInput("no files to import");
     }
@@ -135,7 +135,12 @@ public final class Importer {
     int added = 0;
     int removed = 0;
     List<String> skipped = new ArrayList<>();
+    progress.start(files.size());
+    int seen = 0;
     for (Upload u : files) {
+      if (seen++ > 0) {
+        progress.done(null); // the one before
+      }
       String name = u.name() == null ? "" : u.name().strip();
       if (name.isEmpty() || name.length() > 255 || name.contains("/") || name.contains("\\")) {
         throw KithException.badInput("a file name is 1 to 255 characters without slashes: " + name);
@@ -168,6 +173,7 @@ public final class Importer {
         removed += r.removed();
       }
     }
+    progress.done(null);
     return new NoteStore.ImportResult(files.size(), unchanged, updated, added, removed, skipped);
   }
 
