@@ -51,6 +51,7 @@ import picocli.CommandLine.ScopeType;
       ShareCommands.Shared.class,
       ShareCommands.Ask.class,
       ShareCommands.Profile.class,
+      InboxCommands.class,
       VaultCommands.Passphrase.class,
       VaultCommands.Backup.class,
       VaultCommands.Restore.class,
