@@ -61,8 +61,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-  /** A request body larger than this is refused with 413; the page's uploads are the largest bodies. */
-  public static final int MAX_BODY_BYTES = 1 << 20;
+  /**
+   * A request body larger than this is refused with 413. The page's uploads are the largest bodies: it sends a
+   * folder in parts of at most {@link #UPLOAD_PART_BYTES} of text and 200 files each, so one file as large as the
+   * importer takes (4 MiB) fits with room for JSON escaping; a real notes folder (thousands of files, tens of MiB)
+   * goes in a few dozen parts.
+   */
+  public static final int MAX_BODY_BYTES = 8 << 20;
+  /** What the page puts in one upload at most (UTF-8 bytes of names and texts), below {@link #MAX_BODY_BYTES}. */
+  public static final int UPLOAD_PART_BYTES = 6 << 20;
   /** Admitted requests waiting for a worker at most; beyond it, 503. */
   public static final int MAX_QUEUED_REQUESTS = 64;
   /** Threads that run routes: more than one, so a long ask from the page does not hold up the CLI. */
@@ -77,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
    * Request bodies held in memory across all connections at most, from the head that announces them until the
    * answer is written. A body that would not fit is refused with 503 before it is read.
    */
-  public static final long MAX_BUFFERED_BYTES = 8L << 20;
+  public static final long MAX_BUFFERED_BYTES = 24L << 20;
   /** The request line ("GET /path HTTP/1.1") at most; beyond it, 414. */
   public static final int MAX_REQUEST_LINE_BYTES = 4096;
   /** All header lines of a request together at most, line breaks not counted; beyond it, 431. */

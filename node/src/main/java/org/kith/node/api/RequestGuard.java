@@ -268,8 +268,10 @@ final class RequestGuard extends ChannelDuplexHandler {
   }
 
   private void refuseTooLarge(ChannelHandlerContext ctx) {
-    refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-        "the request body is larger than " + limits.maxBodyBytes() + " bytes");
+    int max = limits.maxBodyBytes();
+    String limit = max % (1 << 20) == 0 ? (max >> 20) + " MiB" : max + " bytes";
+    refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "the request body is larger than " + limit + ", the limit"
+        + " for one request: send it in smaller parts (the page splits a folder by itself); nothing was changed");
   }
 
   private void refuseBusy(ChannelHandlerContext ctx) {
