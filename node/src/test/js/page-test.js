@@ -370,7 +370,7 @@ async function main() {
       check(text.startsWith('Alice needs help') && text.includes('your offer fits'), `inbox entry: ${text}`);
       check(/ladder/.test(await entry.locator('.fits').textContent()), 'the offer is not listed as fitting');
       await entry.locator('button:text-is("Mark read")').click();
-      await b.waitForSelector('#inbox-count[hidden]');
+      await b.waitForSelector('#inbox-count', { state: 'hidden' });
       await noSideScroll(b);
       return text;
     });

@@ -96,7 +96,7 @@ final class ApiStreams {
 
     @Override
     public void closed() {
-      ch.eventLoop().execute(() -> {
+      onLoop(() -> {
         if (ch.isActive()) {
           ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
         }
@@ -104,7 +104,7 @@ final class ApiStreams {
     }
 
     private void write(String s) {
-      ch.eventLoop().execute(() -> {
+      onLoop(() -> {
         if (!ch.isActive()) {
           return;
         }
@@ -114,6 +114,14 @@ final class ApiStreams {
         }
         ch.writeAndFlush(chunk(s));
       });
+    }
+
+    private void onLoop(Runnable r) {
+      try {
+        ch.eventLoop().execute(r);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // The API server stopped first: its connections are closed already.
+      }
     }
   }
 
