@@ -5,8 +5,8 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const VIEWS = ['ask', 'notes', 'sharing', 'people', 'inbox', 'status'];
-  // Dropped files go to the node as text in one JSON body; the API takes at most 1 MiB.
-  const MAX_UPLOAD_CHARS = 900 * 1024;
+  // Dropped files go to the node as text in one JSON body; the API takes at most 8 MiB (spec/API.md 1.2).
+  const MAX_UPLOAD_CHARS = 6 * 1024 * 1024;
   const MAX_UPLOAD_FILES = 200;
 
   let notesCache = [];
@@ -345,7 +345,8 @@
         payload.push({ name: f.name, text });
       }
       if (chars > MAX_UPLOAD_CHARS) {
-        throw new Error('These files are too large to send at once (about 900 KB); drop fewer of them.');
+        throw new Error('These files are too large to send at once (about 6 MB); drop fewer of them, or choose '
+          + 'their folder with “Choose a folder…”, which sends a folder in parts.');
       }
       const r = await post('/v1/notes/upload', { files: payload });
       // updated counts files that were new or changed; unchanged ones add nothing.
