@@ -143,6 +143,23 @@ class ApiStreamTest {
   }
 
   @Test
+  void anEventStream_outlivesTheHeadDeadline_thatClosesAnIdleConnection() throws Exception {
+    server.close();
+    server = new ApiServer(new Router(services), token, new ApiServer.Limits(ApiServer.MAX_CONNECTIONS,
+        ApiServer.MAX_BUFFERED_BYTES, ApiServer.MAX_BODY_BYTES, 300, ApiServer.BODY_TIMEOUT_MILLIS));
+    port = server.start(0).getPort();
+    BlockingQueue<String> lines = stream("/v1/events", "Authorization: Bearer " + token);
+    await(lines, ": connected");
+    // The witness: a connection that sends nothing is closed once the head deadline passes (no answer, no sleep).
+    Socket idle = new Socket("127.0.0.1", port);
+    sockets.add(idle);
+    assertEquals(-1, idle.getInputStream().read(), "the idle connection was closed by the head deadline");
+    services.events().publish(NodeEvent.of(NodeEvent.RECORD_ARRIVED, "count", 1));
+    await(lines, "event: record-arrived");
+    assertEquals("data: {\"count\":1}", lines.poll(WAIT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  @Test
   void eventStreams_areBounded_andTheOneTooManyIsToldWhy() throws Exception {
     for (int i = 0; i < EventBus.MAX_LISTENERS; i++) {
       await(stream("/v1/events", "Authorization: Bearer " + token), ": connected");
