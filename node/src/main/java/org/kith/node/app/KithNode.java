@@ -190,7 +190,7 @@ public final class KithNode implements AutoCloseable {
     this.ranker = new RecordRanker(model, records, clock);
     this.profiles = new Profiles(notes, model, vault, sharing);
     this.events = new EventBus(scheduler);
-    this.inbox = new Inbox(vault, records, search, ranker, model, peerBook, events, clock, worker);
+    this.inbox = new Inbox(vault, records, search, ranker, peerBook, events, clock, worker);
     records.onPeerRecords(arrived -> {
       events.publish(NodeEvent.of(NodeEvent.RECORD_ARRIVED, "count", arrived.size()));
       inbox.arrived(arrived);

@@ -15,7 +15,6 @@ import org.kith.node.base.KithException;
 import org.kith.node.events.Events;
 import org.kith.node.events.NodeEvent;
 import org.kith.node.inbox.InboxEntry.Match;
-import org.kith.node.model.Model;
 import org.kith.node.notes.NoteStore;
 import org.kith.node.peers.Peer;
 import org.kith.node.peers.PeerBook;
@@ -65,7 +64,6 @@ public final class Inbox {
   private final RecordStore records;
   private final NoteSearch search;
   private final RecordRanker ranker;
-  private final Model model;
   private final PeerBook peers;
   private final Events events;
   private final Clock clock;
@@ -73,13 +71,12 @@ public final class Inbox {
   /** Need id hex -> entry, oldest first; guarded by this. */
   private final Map<String, InboxEntry> entries = new LinkedHashMap<>();
 
-  public Inbox(Vault vault, RecordStore records, NoteSearch search, RecordRanker ranker, Model model, PeerBook peers,
+  public Inbox(Vault vault, RecordStore records, NoteSearch search, RecordRanker ranker, PeerBook peers,
       Events events, Clock clock, Executor worker) throws KithException {
     this.vault = vault;
     this.records = records;
     this.search = search;
     this.ranker = ranker;
-    this.model = model;
     this.peers = peers;
     this.events = events;
     this.clock = clock;
@@ -163,7 +160,10 @@ public final class Inbox {
 
   /** What of ours fits {@code need}: notes and offers at or above {@link #MIN_SIMILARITY}, best first. */
   InboxEntry match(Held need) throws KithException {
-    float[] q = model.embed(RecordText.text(need.record));
+    // Through the ranker: the vector stays with the held record, so the sync's own embedding pass and later asks
+    // do not embed this need again.
+    ranker.ensureVectors(List.of(need));
+    float[] q = need.vector();
     List<Match> notes = new ArrayList<>();
     for (NoteStore.Scored s : search.search(q, MAX_MATCHES)) {
       if (s.score() >= MIN_SIMILARITY) {
