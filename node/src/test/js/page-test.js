@@ -7,6 +7,7 @@
 
 const fs = require('fs');
 const http = require('http');
+const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
@@ -229,6 +230,25 @@ async function main() {
       await a.waitForSelector('#import-status:has-text("1 file unchanged")');
       check((await a.locator('#notes-list li h3:text-is("Childcare swap")').count()) === 1, 'a re-import doubled the note');
       return `${first} / ${await a.locator('#import-status').textContent()}`;
+    });
+
+    await step('import-folder-with-progress', a, async () => {
+      const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kith-folder-')), 'Garden notes');
+      fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
+      fs.mkdirSync(path.join(root, '.obsidian'));
+      fs.writeFileSync(path.join(root, 'compost.md'), '# Compost heap\nTurn the compost heap every two weeks.\n');
+      fs.writeFileSync(path.join(root, 'sub', 'seeds.md'), '# Seed swap\nWe swap tomato and bean seeds each spring.\n');
+      fs.writeFileSync(path.join(root, '.obsidian', 'workspace.md'), '# Hidden settings\n');
+      fs.writeFileSync(path.join(root, 'photo.jpg'), 'not a note');
+      await a.setInputFiles('#import-folder', root);
+      await a.waitForSelector('#import-status:has-text("Imported 2 files from the folder")');
+      const bar = await a.evaluate(() => ({ v: document.getElementById('import-progress').value,
+        max: document.getElementById('import-progress').max }));
+      check(bar.v === 2 && bar.max === 2, `the progress bar ends at ${bar.v} of ${bar.max}`);
+      await a.waitForSelector('#notes-list li h3:text-is("Seed swap")');
+      check((await a.locator('#notes-list li h3:text-is("Hidden settings")').count()) === 0,
+        'a hidden folder was imported');
+      return await a.locator('#import-status').textContent();
     });
 
     await step('search', a, async () => {
@@ -455,6 +475,31 @@ async function main() {
       return await li.textContent();
     });
 
+    // Issue 12: Alice's need reaches Bob's node, which matches it against his offer and tells his open page at once
+    // (server-sent events), without a reload; the count goes when he marks it read.
+    await step('need-arrives-live-in-the-inbox', b, async () => {
+      await go(b, 'people');
+      check(await b.locator('#inbox-count').isHidden(), 'an inbox count before any need arrived');
+      await go(a, 'sharing');
+      await a.check('#aid-form input[value="need"]');
+      await a.fill('#aid-text', 'Could anyone lend me a long ladder to clear the gutters?');
+      await a.fill('#aid-circle', 'neighbours');
+      await a.click('#aid-form button[type=submit]');
+      await b.waitForSelector('#inbox-count:not([hidden])', { timeout: 90000 });
+      const count = (await b.locator('#inbox-count').textContent()).trim();
+      check(count.startsWith('1'), `inbox count ${count}`);
+      check(await b.evaluate(() => location.hash) === '#people', 'the page moved');
+      await go(b, 'inbox');
+      const entry = b.locator('#inbox-list li').first();
+      const text = await entry.locator('h3').textContent();
+      check(text.startsWith('Alice needs help') && text.includes('your offer fits'), `inbox entry: ${text}`);
+      check(/ladder/.test(await entry.locator('.fits').textContent()), 'the offer is not listed as fitting');
+      await entry.locator('button:text-is("Mark read")').click();
+      await b.waitForSelector('#inbox-count', { state: 'hidden' });
+      await noSideScroll(b);
+      return text;
+    });
+
     await step('unshare-one-click', a, async () => {
       await go(a, 'sharing');
       await a.locator('#shared-list li:has(h3:text-is("Bicycle repair")) button:text-is("Unshare")').click();
@@ -557,6 +602,9 @@ async function main() {
     await step('accessibility', null, async () => {
       const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 } });
       ctx.setDefaultTimeout(STEP_TIMEOUT_MS);
+      // An open event stream is a request that never ends, so 'networkidle' would never come: this profile's page
+      // is told 204, on which EventSource closes for good (the live steps above run with the real stream).
+      await ctx.route('**/v1/events', (r) => r.fulfill({ status: 204, body: '' }));
       try {
         const p = await ctx.newPage();
         const found = [];
@@ -574,7 +622,7 @@ async function main() {
         await audit('not logged in');
         await p.goto(await loginUrl(cfg.alice));
         await p.waitForSelector('#nav:not([hidden])');
-        for (const view of ['ask', 'notes', 'sharing', 'people', 'status']) {
+        for (const view of ['ask', 'notes', 'sharing', 'people', 'inbox', 'status']) {
           await go(p, view);
           await p.waitForLoadState('networkidle');
           if (view === 'ask') {
@@ -596,7 +644,7 @@ async function main() {
         }
         // The page follows the system's dark mode; its colours must hold there too.
         await p.emulateMedia({ colorScheme: 'dark' });
-        for (const view of ['ask', 'notes', 'sharing', 'people', 'status']) {
+        for (const view of ['ask', 'notes', 'sharing', 'people', 'inbox', 'status']) {
           await go(p, view);
           await p.waitForLoadState('networkidle');
           await audit(`${view} (dark)`);

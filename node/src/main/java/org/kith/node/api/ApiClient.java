@@ -62,6 +62,15 @@ public final class ApiClient {
 
   public JsonElement call(String method, String path, Map<String, String> query, JsonObject body, Duration timeout)
       throws KithException {
+    return call(method, path, query, body, timeout, null);
+  }
+
+  /**
+   * As above; with {@code progress}, the node streams the route's progress (spec/API.md, "Streamed progress") and
+   * each report is handed to it as it arrives. {@code timeout} bounds the wait for the answer to begin.
+   */
+  public JsonElement call(String method, String path, Map<String, String> query, JsonObject body, Duration timeout,
+      Router.Progress progress) throws KithException {
     String qs = query.isEmpty() ? "" : "?" + query.entrySet().stream()
         .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
             + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
@@ -73,6 +82,10 @@ public final class ApiClient {
     HttpRequest.BodyPublisher pub = body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8);
     b.method(method, pub);
+    if (progress != null) {
+      b.header("Accept", ApiStreams.NDJSON + ", application/json");
+      return streamed(b.build(), progress);
+    }
     HttpResponse<String> res;
     try {
       res = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -82,15 +95,61 @@ public final class ApiClient {
       Thread.currentThread().interrupt();
       throw new KithException(KithException.UNREACHABLE, "interrupted");
     }
+    return answer(res.statusCode(), res.body());
+  }
+
+  /** Reads a streamed answer line by line; an answer that is not streamed (a refusal) is read whole. */
+  private JsonElement streamed(HttpRequest req, Router.Progress progress) throws KithException {
+    HttpResponse<java.util.stream.Stream<String>> res;
+    try {
+      res = http.send(req, HttpResponse.BodyHandlers.ofLines());
+    } catch (IOException e) {
+      throw new KithException(KithException.UNREACHABLE, "the running node did not answer: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KithException(KithException.UNREACHABLE, "interrupted");
+    }
+    String type = res.headers().firstValue("Content-Type").orElse("");
+    try (java.util.stream.Stream<String> lines = res.body()) {
+      if (res.statusCode() / 100 != 2 || !type.startsWith(ApiStreams.NDJSON)) {
+        return answer(res.statusCode(), String.join("\n", lines.toList()));
+      }
+      java.util.Iterator<String> it = lines.iterator();
+      while (it.hasNext()) {
+        String line = it.next();
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonObject o;
+        try {
+          o = JsonParser.parseString(line).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
+          throw new KithException(KithException.BAD_INPUT, "the node's API streamed a line that is not JSON");
+        }
+        if (o.has("progress")) {
+          progress.report(o.getAsJsonObject("progress"));
+        } else if (o.has("result")) {
+          return o.get("result");
+        } else {
+          return answer(400, line);
+        }
+      }
+    } catch (java.io.UncheckedIOException e) {
+      throw new KithException(KithException.UNREACHABLE, "the running node stopped answering: " + e.getMessage());
+    }
+    throw new KithException(KithException.UNREACHABLE, "the running node ended its answer early (did it stop?)");
+  }
+
+  private static JsonElement answer(int status, String body) throws KithException {
     JsonElement out;
     try {
-      out = JsonParser.parseString(res.body());
+      out = JsonParser.parseString(body);
     } catch (JsonParseException e) {
-      throw new KithException(KithException.BAD_INPUT, "the node's API answered " + res.statusCode() + " without JSON");
+      throw new KithException(KithException.BAD_INPUT, "the node's API answered " + status + " without JSON");
     }
-    if (res.statusCode() / 100 != 2) {
+    if (status / 100 != 2) {
       JsonObject o = out.isJsonObject() ? out.getAsJsonObject() : new JsonObject();
-      String msg = o.has("error") ? o.get("error").getAsString() : "HTTP " + res.statusCode();
+      String msg = o.has("error") ? o.get("error").getAsString() : "HTTP " + status;
       int code = o.has("exitCode") ? o.get("exitCode").getAsInt() : KithException.BAD_INPUT;
       throw new KithException(code, msg);
     }

@@ -61,8 +61,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-  /** A request body larger than this is refused with 413; the page's uploads are the largest bodies. */
-  public static final int MAX_BODY_BYTES = 1 << 20;
+  /**
+   * A request body larger than this is refused with 413. The page's uploads are the largest bodies: it sends a
+   * folder in parts of at most {@link #UPLOAD_PART_BYTES} of text and 200 files each, so one file as large as the
+   * importer takes (4 MiB) fits with room for JSON escaping; a real notes folder (thousands of files, tens of MiB)
+   * goes in a few dozen parts.
+   */
+  public static final int MAX_BODY_BYTES = 8 << 20;
+  /** What the page puts in one upload at most (UTF-8 bytes of names and texts), below {@link #MAX_BODY_BYTES}. */
+  public static final int UPLOAD_PART_BYTES = 6 << 20;
   /** Admitted requests waiting for a worker at most; beyond it, 503. */
   public static final int MAX_QUEUED_REQUESTS = 64;
   /** Threads that run routes: more than one, so a long ask from the page does not hold up the CLI. */
@@ -77,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
    * Request bodies held in memory across all connections at most, from the head that announces them until the
    * answer is written. A body that would not fit is refused with 503 before it is read.
    */
-  public static final long MAX_BUFFERED_BYTES = 8L << 20;
+  public static final long MAX_BUFFERED_BYTES = 24L << 20;
   /** The request line ("GET /path HTTP/1.1") at most; beyond it, 414. */
   public static final int MAX_REQUEST_LINE_BYTES = 4096;
   /** All header lines of a request together at most, line breaks not counted; beyond it, 431. */
@@ -111,6 +118,9 @@ public final class ApiServer implements AutoCloseable {
       }
     }
   }
+
+  /** Server-sent events of the node (spec/API.md): only over HTTP, so not in the {@link Router}'s table. */
+  static final String EVENTS_PATH = "/v1/events";
 
   /** One-time login tokens live this long; sessions until logout or until the node stops. */
   public static final long LOGIN_TOKEN_MILLIS = 10 * 60 * 1000;
@@ -355,6 +365,14 @@ public final class ApiServer implements AutoCloseable {
         write(ctx, keepAlive, res);
         return;
       }
+      if (path.path().equals(EVENTS_PATH)) {
+        if (!req.method().name().equals("GET")) {
+          send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use GET on " + EVENTS_PATH, 2));
+        } else {
+          ApiStreams.EventStream.open(ctx, router.events());
+        }
+        return;
+      }
       QueryStringDecoder qs = new QueryStringDecoder(req.uri());
       Map<String, String> query = new HashMap<>();
       qs.parameters().forEach((k, v) -> query.put(k, v.isEmpty() ? "" : v.get(0)));
@@ -371,7 +389,10 @@ public final class ApiServer implements AutoCloseable {
           return;
         }
       }
-      Router.Request r = new Router.Request(req.method().name(), qs.path(), query, body == null ? new JsonObject() : body);
+      ApiStreams.ProgressStream stream = ApiStreams.wantsProgress(req) ? new ApiStreams.ProgressStream(ctx, keepAlive)
+          : null;
+      Router.Request r = new Router.Request(req.method().name(), qs.path(), query, body == null ? new JsonObject() : body,
+          stream);
       try {
         workers.execute(() -> {
           HttpResponseStatus status = HttpResponseStatus.OK;
@@ -396,6 +417,10 @@ public final class ApiServer implements AutoCloseable {
           }
           HttpResponseStatus s = status;
           JsonElement o = out;
+          if (stream != null && stream.started()) {
+            stream.finish(s == HttpResponseStatus.OK, o);
+            return;
+          }
           ctx.channel().eventLoop().execute(() -> send(ctx, keepAlive, s, o));
         });
       } catch (RejectedExecutionException e) {
@@ -526,16 +551,21 @@ public final class ApiServer implements AutoCloseable {
   /** Every answer, page or JSON, carries the same strict headers. */
   static FullHttpResponse response(HttpResponseStatus status, byte[] bytes, String type) {
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+    strictHeaders(res.headers(), type);
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-    res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    res.headers().set("Content-Security-Policy", CSP);
-    res.headers().set("X-Content-Type-Options", "nosniff");
-    res.headers().set("X-Frame-Options", "DENY");
-    res.headers().set("Referrer-Policy", "no-referrer");
-    res.headers().set("Cross-Origin-Opener-Policy", "same-origin");
-    res.headers().set("Cross-Origin-Resource-Policy", "same-origin");
     return res;
+  }
+
+  /** The headers every answer carries, streamed ones too. */
+  static void strictHeaders(io.netty.handler.codec.http.HttpHeaders h, String type) {
+    h.set(HttpHeaderNames.CONTENT_TYPE, type);
+    h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    h.set("Content-Security-Policy", CSP);
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "no-referrer");
+    h.set("Cross-Origin-Opener-Policy", "same-origin");
+    h.set("Cross-Origin-Resource-Policy", "same-origin");
   }
 
   static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse res) {

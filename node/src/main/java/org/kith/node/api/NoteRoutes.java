@@ -9,6 +9,8 @@ import java.util.Locale;
 import org.kith.node.app.KithNode;
 import org.kith.node.base.KithException;
 import org.kith.node.api.Router.Route;
+import org.kith.node.events.Events;
+import org.kith.node.events.NodeEvent;
 import org.kith.node.notes.Importer;
 import org.kith.node.notes.Note;
 import org.kith.node.notes.NoteId;
@@ -24,8 +26,8 @@ public final class NoteRoutes {
     return List.of(
         new Route("GET", "/v1/notes", c -> list(node, c.query("tag"))),
         new Route("POST", "/v1/notes", c -> add(node, c.body())),
-        new Route("POST", "/v1/notes/import", c -> importPaths(node, c.body())),
-        new Route("POST", "/v1/notes/upload", c -> upload(node, c.body())),
+        new Route("POST", "/v1/notes/import", c -> importPaths(node, c.body(), c.progress())),
+        new Route("POST", "/v1/notes/upload", c -> upload(node, c.body(), c.progress())),
         new Route("GET", "/v1/notes/{id}", c -> Json.note(node.notes().show(c.param(0)), true)),
         new Route("PATCH", "/v1/notes/{id}", c -> edit(node, c.param(0), c.body())),
         new Route("DELETE", "/v1/notes/{id}", c -> remove(node, c.param(0))),
@@ -72,7 +74,7 @@ public final class NoteRoutes {
     return o;
   }
 
-  static JsonObject importPaths(KithNode node, JsonObject body) throws KithException {
+  static JsonObject importPaths(KithNode node, JsonObject body, Router.Progress progress) throws KithException {
     if (!body.has("paths")) {
       throw KithException.badInput("give {\"paths\": [\"FILE or FOLDER\", ...]}");
     }
@@ -88,7 +90,7 @@ public final class NoteRoutes {
         throw KithException.badInput("not a path: " + p);
       }
     }
-    return imported(node, node.notes().importPaths(paths, Importer.Progress.NONE));
+    return imported(node, node.notes().importPaths(paths, new ImportProgress(node.events(), progress)));
   }
 
   /**
@@ -104,7 +106,7 @@ public final class NoteRoutes {
   }
 
   /** The page's file picker and drop zone: files sent as text. */
-  static JsonObject upload(KithNode node, JsonObject body) throws KithException {
+  static JsonObject upload(KithNode node, JsonObject body, Router.Progress progress) throws KithException {
     if (!body.has("files")) {
       throw KithException.badInput("give {\"files\": [{\"name\": ..., \"text\": ...}]}");
     }
@@ -112,7 +114,50 @@ public final class NoteRoutes {
     for (JsonObject f : Json.objects(body, "files")) {
       files.add(new Importer.Upload(Json.str(f, "name", ""), Json.str(f, "text", "")));
     }
-    return imported(node, node.notes().importUploads(files));
+    return imported(node, node.notes().importUploads(files, new ImportProgress(node.events(), progress)));
+  }
+
+  /**
+   * Reports an import's progress to the caller and as an event, at most {@value #STEPS} times plus the start, so a
+   * folder of 100,000 files streams a hundred lines, not a hundred thousand.
+   */
+  static final class ImportProgress implements Importer.Progress {
+    static final int STEPS = 100;
+    private final Events events;
+    private final Router.Progress to;
+    private int total;
+    private int done;
+    private int lastStep = -1;
+
+    ImportProgress(Events events, Router.Progress to) {
+      this.events = events;
+      this.to = to;
+    }
+
+    @Override
+    public void start(int totalFiles) {
+      total = totalFiles;
+      report();
+    }
+
+    @Override
+    public void done(Path file) {
+      done++;
+      report();
+    }
+
+    private void report() {
+      int step = total == 0 ? STEPS : (int) ((long) done * STEPS / total);
+      if (step == lastStep) {
+        return;
+      }
+      lastStep = step;
+      JsonObject p = new JsonObject();
+      p.addProperty("done", done);
+      p.addProperty("total", total);
+      to.report(p);
+      events.publish(new NodeEvent(NodeEvent.IMPORT_PROGRESS, p));
+    }
   }
 
   static JsonArray search(KithNode node, String text, String kText) throws KithException {

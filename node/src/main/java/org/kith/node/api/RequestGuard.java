@@ -89,6 +89,8 @@ final class RequestGuard extends ChannelDuplexHandler {
   /** The request whose body is being read, while {@link State#BODY}. */
   private Pending current;
   private ScheduledFuture<?> deadline;
+  /** An answer is being streamed (its head is written, its last chunk not yet): no head deadline runs. */
+  private boolean streaming;
 
   /** {@code check} returns the answer that refuses a well-formed head, or null to admit it. */
   RequestGuard(Function<HttpRequest, FullHttpResponse> check, Budget budget, ApiServer.Limits limits) {
@@ -217,6 +219,13 @@ final class RequestGuard extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+    if (streaming && msg instanceof LastHttpContent && !(msg instanceof HttpResponse)) {
+      // The end of a streamed answer: the connection waits for its next request from here.
+      streaming = false;
+      super.write(ctx, msg, promise);
+      awaitHeadIfIdle(ctx);
+      return;
+    }
     if (!(msg instanceof HttpResponse res) || res.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
       // "100 Continue" from the aggregator answers nothing yet.
       super.write(ctx, msg, promise);
@@ -237,13 +246,19 @@ final class RequestGuard extends ChannelDuplexHandler {
       p.addListener(ChannelFutureListener.CLOSE);
       return;
     }
+    if (!(msg instanceof LastHttpContent)) {
+      // The head of a streamed answer (events, progress): the request is answered, its chunks follow.
+      streaming = true;
+      super.write(ctx, msg, promise);
+      return;
+    }
     super.write(ctx, msg, promise);
     awaitHeadIfIdle(ctx);
   }
 
   /** Starts the head deadline when the connection waits for a new request and has no answer outstanding. */
   private void awaitHeadIfIdle(ChannelHandlerContext ctx) {
-    if (state != State.HEAD || !unanswered.isEmpty() || deadline != null || !ctx.channel().isActive()) {
+    if (state != State.HEAD || streaming || !unanswered.isEmpty() || deadline != null || !ctx.channel().isActive()) {
       return;
     }
     deadline = ctx.executor().schedule(() -> {
@@ -253,8 +268,10 @@ final class RequestGuard extends ChannelDuplexHandler {
   }
 
   private void refuseTooLarge(ChannelHandlerContext ctx) {
-    refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-        "the request body is larger than " + limits.maxBodyBytes() + " bytes");
+    int max = limits.maxBodyBytes();
+    String limit = max % (1 << 20) == 0 ? (max >> 20) + " MiB" : max + " bytes";
+    refuse(ctx, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "the request body is larger than " + limit + ", the limit"
+        + " for one request: send it in smaller parts (the page splits a folder by itself); nothing was changed");
   }
 
   private void refuseBusy(ChannelHandlerContext ctx) {

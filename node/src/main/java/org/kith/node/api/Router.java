@@ -17,11 +17,27 @@ import org.kith.node.base.KithException;
 public final class Router {
   public static final String PREFIX = "/v1/";
 
-  /** A request, already authenticated. */
-  public record Request(String method, String path, Map<String, String> query, JsonObject body) {
+  /**
+   * Where a long route says how far it got, as it goes: the HTTP server streams each report to a client that asked
+   * for a stream (spec/API.md, "Streamed progress"), a command that opened the vault itself prints it.
+   */
+  @FunctionalInterface
+  public interface Progress {
+    void report(JsonObject progress);
+
+    Progress NONE = p -> {};
+  }
+
+  /** A request, already authenticated, and where its progress goes. */
+  public record Request(String method, String path, Map<String, String> query, JsonObject body, Progress progress) {
     public Request {
       body = body == null ? new JsonObject() : body;
       query = query == null ? Map.of() : query;
+      progress = progress == null ? Progress.NONE : progress;
+    }
+
+    public Request(String method, String path, Map<String, String> query, JsonObject body) {
+      this(method, path, query, body, Progress.NONE);
     }
   }
 
@@ -37,6 +53,10 @@ public final class Router {
 
     public String query(String name) {
       return request.query().get(name);
+    }
+
+    public Progress progress() {
+      return request.progress();
     }
   }
 
@@ -69,21 +89,29 @@ public final class Router {
 
   private final List<Route> routes;
   private final java.time.Clock clock;
+  private final org.kith.node.events.EventBus events;
 
   public Router(KithNode node) {
     this.clock = node.clock();
+    this.events = node.events();
     List<Route> r = new ArrayList<>();
     r.addAll(NodeRoutes.routes(node));
     r.addAll(NoteRoutes.routes(node));
     r.addAll(PeerRoutes.routes(node));
     r.addAll(ShareRoutes.routes(node));
     r.addAll(ProfileRoutes.routes(node));
+    r.addAll(InboxRoutes.routes(node));
     this.routes = List.copyOf(r);
   }
 
   /** The node's clock: login links and sessions expire by it. */
   public java.time.Clock clock() {
     return clock;
+  }
+
+  /** The node's events, which the HTTP server streams at {@code /v1/events}. */
+  public org.kith.node.events.EventBus events() {
+    return events;
   }
 
   /** The table, for documentation and tests. */

@@ -15,8 +15,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.kith.node.base.Home;
 import org.kith.node.base.HomeFolder;
 import org.kith.node.base.KithException;
+import org.kith.node.events.EventBus;
+import org.kith.node.events.NodeEvent;
 import org.kith.node.identity.Identity;
 import org.kith.node.identity.PublicIdentityFile;
+import org.kith.node.inbox.Inbox;
 import org.kith.node.model.EmbedderSource;
 import org.kith.node.model.Model;
 import org.kith.node.net.Dispatcher;
@@ -117,7 +120,10 @@ public final class KithNode implements AutoCloseable {
   private final SyncService sync;
   private final QueryService queries;
   private final Profiles profiles;
+  private final EventBus events;
+  private final Inbox inbox;
   private final Transport transport;
+  private final Dispatcher dispatcher;
   private final ExecutorService worker;
   private final ExecutorService queryWorker;
   private final ExecutorService verifier;
@@ -202,8 +208,14 @@ public final class KithNode implements AutoCloseable {
     this.sharing = new Sharing(records, identity, clock);
     this.ranker = new RecordRanker(model, records, clock);
     this.profiles = new Profiles(notes, model, vault, sharing);
+    this.events = new EventBus(scheduler);
+    this.inbox = new Inbox(vault, records, search, ranker, peerBook, events, clock, worker);
+    records.onPeerRecords(arrived -> {
+      events.publish(NodeEvent.of(NodeEvent.RECORD_ARRIVED, "count", arrived.size()));
+      inbox.arrived(arrived);
+    });
 
-    Dispatcher dispatcher = new Dispatcher(null);
+    this.dispatcher = new Dispatcher(null);
     this.transport = new Transport(o.transport(), identity.keyPair(), NetworkKey.KITH_V1, dispatcher, dispatcher,
         clock);
     this.peers = new PeerService(peerBook, records, transport, clock, worker);
@@ -389,6 +401,21 @@ public final class KithNode implements AutoCloseable {
     return profiles;
   }
 
+  /** The node's events, which the local API streams to the page. */
+  public EventBus events() {
+    return events;
+  }
+
+  /** Peers' needs that our notes or offers fit. */
+  public Inbox inbox() {
+    return inbox;
+  }
+
+  /** What peers' frames reached which feature, for tests. */
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
   /** The transport, for tests and benchmarks that look at connections. */
   public Transport transport() {
     return transport;
@@ -404,6 +431,7 @@ public final class KithNode implements AutoCloseable {
     if (d != null) {
       d.close();
     }
+    events.close();
     scheduler.shutdownNow();
     transport.close();
     queryWorker.shutdown();

@@ -53,6 +53,7 @@ import picocli.CommandLine.ScopeType;
       ShareCommands.Shared.class,
       ShareCommands.Ask.class,
       ShareCommands.Profile.class,
+      InboxCommands.class,
       VaultCommands.Passphrase.class,
       VaultCommands.Backup.class,
       VaultCommands.Restore.class,
@@ -108,13 +109,19 @@ public final class Kith implements Runnable {
      */
     com.google.gson.JsonElement call(String method, String path, Map<String, String> query,
         com.google.gson.JsonObject body) throws KithException {
+      return call(method, path, query, body, null);
+    }
+
+    /** As above; a route that reports progress hands each report to {@code progress}, wherever it runs. */
+    com.google.gson.JsonElement call(String method, String path, Map<String, String> query,
+        com.google.gson.JsonObject body, org.kith.node.api.Router.Progress progress) throws KithException {
       java.util.Optional<org.kith.node.api.ApiClient> client = api();
       if (client.isPresent()) {
-        return client.get().call(method, path, query, body, java.time.Duration.ofMinutes(10));
+        return client.get().call(method, path, query, body, java.time.Duration.ofMinutes(10), progress);
       }
       try (KithNode n = openNode()) {
         return new org.kith.node.api.Router(n).handle(new org.kith.node.api.Router.Request(
-            method, path, query, body == null ? new com.google.gson.JsonObject() : body));
+            method, path, query, body == null ? new com.google.gson.JsonObject() : body, progress));
       }
     }
 

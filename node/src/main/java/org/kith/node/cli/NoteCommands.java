@@ -11,13 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import org.kith.node.notes.Importer;
 import org.kith.node.base.KithException;
-import org.kith.node.app.KithNode;
-import org.kith.node.notes.NoteStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -95,14 +89,13 @@ final class NoteCommands implements Runnable {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
+      JsonObject body = new JsonObject();
+      // Absolute, so a running node (its own working folder) reads the same files this command names.
+      body.add("paths", org.kith.node.api.Json.strings(
+          paths.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()));
       JsonObject o;
-      if (c.api().isPresent()) {
-        JsonObject body = new JsonObject();
-        body.add("paths", org.kith.node.api.Json.strings(
-            paths.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()));
-        o = c.call("POST", "/v1/notes/import", Map.of(), body).getAsJsonObject();
-      } else {
-        o = importHere(c);
+      try (ImportProgressView view = new ImportProgressView(c)) {
+        o = c.call("POST", "/v1/notes/import", Map.of(), body, view).getAsJsonObject();
       }
       t.json(o);
       t.say(o.get("summary").getAsString());
@@ -115,37 +108,6 @@ final class NoteCommands implements Runnable {
       }
       o.getAsJsonArray("skipped").forEach(s -> t.say("  skipped " + s.getAsString()));
       return 0;
-    }
-
-    /** Opens the vault here, with a progress bar on a terminal. */
-    private JsonObject importHere(Kith.Context c) throws KithException {
-      try (KithNode node = c.openNode()) {
-        Importer.Progress progress = Importer.Progress.NONE;
-        ProgressBar[] bar = new ProgressBar[1];
-        if (c.interactive && !c.json) {
-          progress = new Importer.Progress() {
-            @Override
-            public void start(int totalFiles) {
-              bar[0] = new ProgressBarBuilder().setTaskName("Importing").setInitialMax(totalFiles)
-                  .setConsumer(new ConsoleProgressBarConsumer(c.err)).setUnit(" files", 1).build();
-            }
-
-            @Override
-            public void done(Path file) {
-              bar[0].step();
-            }
-          };
-        }
-        NoteStore.ImportResult r;
-        try {
-          r = node.notes().importPaths(paths, progress);
-        } finally {
-          if (bar[0] != null) {
-            bar[0].close();
-          }
-        }
-        return org.kith.node.api.NoteRoutes.imported(node, r);
-      }
     }
   }
 

@@ -64,6 +64,8 @@ public final class Dispatcher implements RequestHandler, Admission {
   private final Map<FrameType, Route<Messages>> messages = new ConcurrentHashMap<>();
   private final List<Connections> listeners = new CopyOnWriteArrayList<>();
   private volatile Relations relations;
+  /** Requests and messages handed to a feature, by type: tests check what a peer did (not) send. */
+  private final Map<FrameType, java.util.concurrent.atomic.AtomicLong> received = new ConcurrentHashMap<>();
 
   /** Refuses every key until {@link #relations} is set. */
   public Dispatcher(Relations relations) {
@@ -139,6 +141,7 @@ public final class Dispatcher implements RequestHandler, Admission {
 
   @Override
   public CompletableFuture<Response> handle(PeerConnection from, Frame request) {
+    count(request);
     Route<Requests> r = requests.get(request.getHeader().getType());
     if (r == null) {
       return CompletableFuture.failedFuture(new ErrorFrameException(ErrorCode.UNSUPPORTED,
@@ -149,10 +152,22 @@ public final class Dispatcher implements RequestHandler, Admission {
 
   @Override
   public void onMessage(PeerConnection from, Frame message) {
+    count(message);
     Route<Messages> r = messages.get(message.getHeader().getType());
     if (r != null) {
       r.handler().on(from, message);
     }
+  }
+
+  private void count(Frame f) {
+    received.computeIfAbsent(f.getHeader().getType(), t -> new java.util.concurrent.atomic.AtomicLong())
+        .incrementAndGet();
+  }
+
+  /** Requests and messages of {@code type} that reached this dispatcher since the node started. */
+  public long received(FrameType type) {
+    java.util.concurrent.atomic.AtomicLong n = received.get(type);
+    return n == null ? 0 : n.get();
   }
 
   @Override

@@ -34,7 +34,7 @@ public final class Importer {
   public static final int MAX_FILES = 100_000;
   static final Set<String> EXTENSIONS = Set.of("md", "markdown", "txt", "text");
 
-  /** Told about each file as it is done. */
+  /** Told about each file as it is done (an upload's file is null: it has no path). */
   public interface Progress {
     void start(int totalFiles);
 
@@ -169,7 +169,7 @@ public final class Importer {
   public static final int MAX_UPLOADS = 200;
 
   /** Imports uploaded documents the way files are imported, note ids kept per file name. */
-  NoteStore.ImportResult upload(List<Upload> files) throws KithException {
+  NoteStore.ImportResult upload(List<Upload> files, Progress progress) throws KithException {
     if (files.isEmpty()) {
       throw KithException.badInput("no files to import");
     }
@@ -185,7 +185,12 @@ public final class Importer {
     }
     Skipped skipped = new Skipped();
     Tally tally = new Tally(skipped);
+    progress.start(files.size());
+    int seen = 0;
     for (Upload u : files) {
+      if (seen++ > 0) {
+        progress.done(null); // the one before
+      }
       String name = u.name().strip();
       if (name.startsWith(".")) {
         skipped.add(name, Skipped.Reason.HIDDEN, "hidden file");
@@ -213,6 +218,7 @@ public final class Importer {
       }
       tally.add(name, bytes, Passages.split(text, fallbackTitle(name, text)), node.uploadKey(name));
     }
+    progress.done(null);
     return tally.result(files.size());
   }
 

@@ -249,7 +249,11 @@ public final class NoteStore {
   }
 
   public ImportResult importUploads(List<Importer.Upload> files) throws KithException {
-    return new Importer(this).upload(files);
+    return importUploads(files, Importer.Progress.NONE);
+  }
+
+  public ImportResult importUploads(List<Importer.Upload> files, Importer.Progress progress) throws KithException {
+    return new Importer(this).upload(files, progress);
   }
 
   byte[] sourceKey(Path file) {

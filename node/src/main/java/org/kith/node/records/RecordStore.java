@@ -56,6 +56,8 @@ public final class RecordStore {
   private long lastSeq;
   /** Told the audience (circle) of each record we store, after it is stored, under this store's lock. */
   private volatile Consumer<String> onOwnRecord = circle -> {};
+  /** Told the records of each sync batch we stored (retractions left out), after they are stored, under the lock. */
+  private volatile Consumer<List<Held>> onPeerRecords = list -> {};
 
   public RecordStore(Vault vault, Clock clock) throws KithException {
     this.vault = vault;
@@ -66,6 +68,11 @@ public final class RecordStore {
   /** Called (with this store's lock held: it must not block) with the circle of every record we sign. */
   public void onOwnRecord(Consumer<String> listener) {
     this.onOwnRecord = listener;
+  }
+
+  /** Called (with this store's lock held: it must not block) with the peer records each sync batch stored. */
+  public void onPeerRecords(Consumer<List<Held>> listener) {
+    this.onPeerRecords = listener;
   }
 
   private void load() throws KithException {
@@ -320,6 +327,10 @@ public final class RecordStore {
       noteRetraction(h);
     }
     toDelete.forEach(this::forgetPeerRecord);
+    List<Held> arrived = toStore.stream().filter(h -> h.record.kind() != RecordKind.RETRACT).toList();
+    if (!arrived.isEmpty()) {
+      onPeerRecords.accept(arrived);
+    }
     return new Accepted(toStore.size(), retractedCount, rejected);
   }
 

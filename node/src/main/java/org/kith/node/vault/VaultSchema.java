@@ -45,6 +45,26 @@ public final class VaultSchema {
     return lookup(vault, Store.SOURCES, "upload:" + name);
   }
 
+  /** The first byte of an inbox entry's key in {@link Store#META}; no other key there is 33 bytes long. */
+  public static final byte INBOX_PREFIX = 0x05;
+
+  /**
+   * {@link Store#META}: an inbox entry, {@code 0x05 || lookupKey("inbox/" || need record id hex)}: the prefix lets the
+   * inbox find its entries by key alone, the keyed hash keeps which need it is out of the key.
+   */
+  public static byte[] inboxEntry(Vault vault, String needIdHex) {
+    byte[] h = lookup(vault, Store.META, "inbox/" + needIdHex);
+    byte[] k = new byte[h.length + 1];
+    k[0] = INBOX_PREFIX;
+    System.arraycopy(h, 0, k, 1, h.length);
+    return k;
+  }
+
+  /** True for the key of an inbox entry (see {@link #inboxEntry}). */
+  public static boolean isInboxKey(byte[] key) {
+    return key.length == 33 && key[0] == INBOX_PREFIX;
+  }
+
   private static byte[] lookup(Vault vault, Store s, String name) {
     return vault.lookupKey(s, name.getBytes(StandardCharsets.UTF_8));
   }

@@ -4,9 +4,9 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const VIEWS = ['ask', 'notes', 'sharing', 'people', 'status'];
-  // Dropped files go to the node as text in one JSON body; the API takes at most 1 MiB.
-  const MAX_UPLOAD_CHARS = 900 * 1024;
+  const VIEWS = ['ask', 'notes', 'sharing', 'people', 'inbox', 'status'];
+  // Dropped files go to the node as text in one JSON body; the API takes at most 8 MiB (spec/API.md 1.2).
+  const MAX_UPLOAD_CHARS = 6 * 1024 * 1024;
   const MAX_UPLOAD_FILES = 200;
 
   let notesCache = [];
@@ -156,6 +156,7 @@
 
   // Forgets everything this page showed, so a logged-out or expired page holds no note, peer or invite.
   function forget() {
+    closeLive();
     notesCache = [];
     sharedCache = [];
     profilePreviewed = null;
@@ -212,6 +213,7 @@
       notes: () => Promise.all([loadNotes(), loadShared(true)]),
       sharing: () => Promise.all([loadNotes(), loadShared()]),
       people: () => loadPeers(),
+      inbox: () => loadInbox(),
       status: () => loadStatus(),
       ask: () => Promise.resolve(),
     }[v];
@@ -230,6 +232,7 @@
         el('code', { class: 'self-id', text: idn.id || '' }));
       showView(false);
       loadPeers().catch(() => {});
+      openLive();
     } catch (e) {
       if (e.status !== 401) {
         showGate(e.message);
@@ -345,7 +348,8 @@
         payload.push({ name: f.name, text });
       }
       if (chars > MAX_UPLOAD_CHARS) {
-        throw new Error('These files are too large to send at once (about 900 KB); drop fewer of them.');
+        throw new Error('These files are too large to send at once (about 6 MB); drop fewer of them, or choose '
+          + 'their folder with “Choose a folder…”, which sends a folder in parts.');
       }
       const r = await post('/v1/notes/upload', { files: payload });
       // A changed file updates its notes in place (same ids); an unchanged one writes nothing.
@@ -938,6 +942,208 @@
     $('status-list').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v ?? '' })]));
   }
 
+  // ---- Live: the node's events, the inbox, folder import with progress
+
+  // Server-sent events from /v1/events (the session cookie authenticates it; EventSource sends no other header).
+  // The browser reconnects by itself after a node restart; a refused stream (logged out) stays closed.
+  let live = null;
+
+  function openLive() {
+    if (live || typeof EventSource === 'undefined') return;
+    live = new EventSource('/v1/events');
+    live.addEventListener('open', () => { loadInboxCount().catch(() => {}); });
+    live.addEventListener('inbox-changed', (e) => {
+      showInboxCount(JSON.parse(e.data).unread);
+      if (currentView() === 'inbox') loadInbox().catch(problem);
+    });
+    live.addEventListener('record-arrived', () => {
+      const v = currentView();
+      if (v === 'people' || v === 'sharing') refreshView(v);
+    });
+    live.addEventListener('error', () => {
+      if (live && live.readyState === EventSource.CLOSED) live = null;
+    });
+  }
+
+  function closeLive() {
+    if (live) live.close();
+    live = null;
+    showInboxCount(0);
+    $('inbox-list').replaceChildren();
+    say('inbox-status', '');
+  }
+
+  function showInboxCount(unread) {
+    const c = $('inbox-count');
+    c.hidden = !unread;
+    c.replaceChildren(String(unread || 0), el('span', { class: 'visually-hidden', text: ' unread' }));
+  }
+
+  async function loadInboxCount() {
+    const r = await get('/v1/inbox');
+    showInboxCount(r.unread);
+    return r;
+  }
+
+  function renderInboxEntry(e) {
+    const fits = [
+      ...e.offers.map((o) => el('li', null, 'Your offer: ', el('q', { text: o.text }),
+        ` (shared with ${o.circle}, match ${o.score.toFixed(2)})`)),
+      ...e.notes.map((n) => el('li', null, 'Your note: ', el('strong', { text: n.title }),
+        ` (match ${n.score.toFixed(2)})`)),
+    ];
+    const act = (what) => async (ev) => {
+      await busy(ev.target, 'inbox-status', async () => {
+        await post(`/v1/inbox/${encodeURIComponent(e.id)}/${what}`);
+        await loadInbox();
+      });
+    };
+    return el('li', { class: `card inbox-entry${e.read ? '' : ' unread'}` },
+      el('h3', { class: 'title', text: e.text }),
+      el('blockquote', { class: 'need', text: e.need }),
+      el('p', { class: 'meta' }, e.read ? 'read' : 'new', ' · ', `from ${e.from.petname}`, ' · ',
+        timeEl(e.arrivedAt, ago(e.arrivedAt)), ' · ', until(e.expiresAt)),
+      el('ul', { class: 'fits', 'aria-label': 'What of yours fits' }, fits),
+      el('div', { class: 'actions' },
+        e.read ? null : el('button', { type: 'button', text: 'Mark read', onclick: act('read') }), ' ',
+        el('button', { type: 'button', text: 'Dismiss', onclick: act('dismiss') })));
+  }
+
+  async function loadInbox() {
+    const r = await loadInboxCount();
+    $('inbox-list').replaceChildren(...r.entries.map(renderInboxEntry));
+    say('inbox-status', r.entries.length ? `${r.entries.length} need${r.entries.length === 1 ? '' : 's'}, `
+      + `${r.unread} unread.` : 'Nothing yet: when a peer\u2019s need fits your notes or offers, it shows here.');
+  }
+
+  // A long route's answer as it goes (Accept: application/x-ndjson): progress lines, then the result.
+  async function postStreamed(path, body, onProgress) {
+    let res;
+    try {
+      res = await fetch(path, {
+        method: 'POST', credentials: 'same-origin', cache: 'no-store', body: JSON.stringify(body),
+        headers: { 'X-Kith-Request': '1', 'Accept': 'application/x-ndjson', 'Content-Type': 'application/json' },
+      });
+    } catch (e) {
+      throw new ApiError(0, 'Cannot reach your node: is `kith start` still running?');
+    }
+    if (res.status === 401) {
+      showGate('Your login has ended or this page was opened without its login link.');
+      throw new ApiError(401, 'Not logged in.');
+    }
+    if (!(res.headers.get('Content-Type') || '').startsWith('application/x-ndjson')) {
+      const data = await res.json().catch(() => null);
+      if (!res.ok) throw new ApiError(res.status, data && data.error ? data.error : `The node answered ${res.status}.`);
+      return data;
+    }
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const o = JSON.parse(line);
+        if (o.progress) onProgress(o.progress);
+        else if ('result' in o) return o.result;
+        else throw new ApiError(400, o.error || 'The import failed.');
+      }
+    }
+    throw new ApiError(0, 'The node ended its answer early: did it stop?');
+  }
+
+  // Limits of a folder import, as the node's API sets them (spec/API.md): a part is at most 200 files and 6 MiB
+  // of text, below the 8 MiB a request may carry; one file at most 4 MiB, as for `kith note import`.
+  const PART_FILES = 200;
+  const PART_BYTES = 6 * 1024 * 1024;
+  const MAX_FILE_BYTES = 4 * 1024 * 1024;
+  const MAX_FOLDER_FILES = 20000;
+
+  // "sub › note.md" for "Folder/sub/note.md": unique within the folder, and without the slashes names may not hold.
+  function folderName(f) {
+    const parts = (f.webkitRelativePath || f.name).split('/');
+    return (parts.length > 1 ? parts.slice(1) : parts).join(' \u203a ');
+  }
+
+  function importProgress(done, total) {
+    const bar = $('import-progress');
+    bar.hidden = false;
+    bar.max = Math.max(1, total);
+    bar.value = done;
+    say('import-status', `Importing: ${done} of ${total} file${total === 1 ? '' : 's'}…`);
+  }
+
+  async function importFolder(fileList) {
+    const all = [...fileList];
+    const files = all.filter((f) => !(f.webkitRelativePath || f.name).split('/').some((p) => p.startsWith('.'))
+      && /\.(md|markdown|txt)$/i.test(f.name));
+    if (files.length === 0) {
+      say('import-status', 'That folder holds no .md, .markdown or .txt files; nothing was imported.');
+      return;
+    }
+    if (files.length > MAX_FOLDER_FILES) {
+      say('import-status', `That folder holds ${files.length} notes files; at most ${MAX_FOLDER_FILES} go in one `
+        + 'import. Choose a subfolder; nothing was imported.');
+      return;
+    }
+    const sum = { files: 0, imported: 0, unchanged: 0, updated: 0, notesAdded: 0, notesUpdated: 0, notesRemoved: 0,
+      sharesResigned: 0, skipped: [] };
+    importProgress(0, files.length);
+    await busy($('import-folder'), 'import-status', async () => {
+      let i = 0;
+      let done = 0;
+      while (i < files.length) {
+        const part = [];
+        let bytes = 0;
+        while (i < files.length && part.length < PART_FILES) {
+          const f = files[i];
+          const name = folderName(f);
+          if (f.size > MAX_FILE_BYTES || name.length > 255) {
+            sum.skipped.push(`${name}: ${f.size > MAX_FILE_BYTES ? 'larger than 4 MiB' : 'path longer than 255 characters'}`);
+            i += 1;
+            done += 1;
+            continue;
+          }
+          if (part.length && bytes + f.size > PART_BYTES) break;
+          part.push({ name, text: await readFile(f) });
+          bytes += f.size + name.length;
+          i += 1;
+        }
+        if (part.length) {
+          const before = done;
+          const r = await postStreamed('/v1/notes/upload', { files: part },
+            (p) => importProgress(before + p.done, files.length));
+          for (const k of ['files', 'imported', 'unchanged', 'updated', 'notesAdded', 'notesUpdated', 'notesRemoved',
+            'sharesResigned']) sum[k] += r[k] || 0;
+          sum.skipped.push(...r.skipped);
+          done += part.length;
+        }
+        importProgress(done, files.length);
+      }
+      const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
+      const parts = [`Read ${plural(sum.files, 'file')} from the folder: ${sum.imported} new, ${sum.updated} changed, `
+        + `${sum.unchanged} unchanged; ${plural(sum.notesAdded, 'note')} added`];
+      if (sum.notesUpdated) parts.push(`${plural(sum.notesUpdated, 'note')} updated in place`);
+      if (sum.notesRemoved) parts.push(`${plural(sum.notesRemoved, 'earlier note')} removed`);
+      if (sum.sharesResigned) parts.push(`${plural(sum.sharesResigned, 'share')} signed again with the new text`);
+      if (sum.skipped.length) parts.push(`skipped: ${sum.skipped.join(', ')}`);
+      say('import-status', `${parts.join(', ')}.`);
+      await loadNotes();
+    });
+  }
+
+  function wireLive() {
+    $('import-folder').addEventListener('change', (e) => {
+      const files = e.target.files;
+      if (files && files.length) importFolder(files).finally(() => { e.target.value = ''; });
+    });
+  }
+
   // ---- Logout
 
   async function logout() {
@@ -992,6 +1198,7 @@
     window.addEventListener('hashchange', () => { if (!$('nav').hidden) showView(true); });
     wireDrop();
     wireNoteDialog();
+    wireLive();
     start();
   });
 })();

@@ -139,6 +139,7 @@ class ApiServerLimitsTest {
         + "\r\nContent-Length: " + (ApiServer.MAX_BODY_BYTES + 1) + "\r\n\r\n");
     Response r = read(s);
     assertEquals(413, r.status(), r.body());
+    assertTrue(r.body().contains("larger than 8 MiB, the limit for one request"), r.body());
     assertTrue(closedByServer(s));
   }
 
@@ -345,6 +346,7 @@ class ApiServerLimitsTest {
         + " ".repeat(maxBody + 1));
     Response r = read(s);
     assertEquals(413, r.status(), r.body());
+    assertTrue(r.body().contains("larger than 65536 bytes, the limit for one request"), r.body());
     assertTrue(closedByServer(s));
   }
 

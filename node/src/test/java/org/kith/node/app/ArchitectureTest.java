@@ -22,7 +22,8 @@ class ArchitectureTest {
   /** The node's feature packages: none of them may be seen by {@code net}. */
   static final String[] FEATURES = {"..node.api..", "..node.app..", "..node.cli..", "..node.identity..",
       "..node.model..", "..node.notes..", "..node.pairing..", "..node.peers..", "..node.profile..",
-      "..node.query..", "..node.records..", "..node.search..", "..node.sync..", "..node.vault.."};
+      "..node.query..", "..node.records..", "..node.search..", "..node.sync..", "..node.vault..", "..node.events..",
+      "..node.inbox.."};
 
   @BeforeAll
   static void load() {
@@ -77,7 +78,9 @@ class ArchitectureTest {
               || owner.equals("org.kith.node.sync.SyncService")
               || owner.equals("org.kith.node.query.QueryService")
               || owner.equals("org.kith.node.profile.Profiles")
-              || owner.equals("org.kith.node.model.Model");
+              || owner.equals("org.kith.node.model.Model")
+              || owner.equals("org.kith.node.events.EventBus")
+              || owner.equals("org.kith.node.inbox.Inbox");
         })).as("only org.kith.node.app constructs the node's services"));
   }
 
