@@ -78,6 +78,7 @@ public final class Router {
     r.addAll(PeerRoutes.routes(node));
     r.addAll(ShareRoutes.routes(node));
     r.addAll(ProfileRoutes.routes(node));
+    r.addAll(RoomRoutes.routes(node));
     this.routes = List.copyOf(r);
   }
 
