@@ -42,6 +42,8 @@ final class RoomChannel extends ByteToMessageDecoder {
   private final SecretHandshake shs;
   private final Listener listener;
   private final long handshakeTimeoutMillis;
+  /** The deadline covers the first message too (the room's side: a member must say what it wants). */
+  private final boolean untilFirstMessage;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> timeout;
   private BoxStreamEncoder encoder;
@@ -51,10 +53,11 @@ final class RoomChannel extends ByteToMessageDecoder {
   private boolean handedOver;
   private boolean reported;
 
-  RoomChannel(SecretHandshake shs, Listener listener, long handshakeTimeoutMillis) {
+  RoomChannel(SecretHandshake shs, Listener listener, long handshakeTimeoutMillis, boolean untilFirstMessage) {
     this.shs = shs;
     this.listener = listener;
     this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+    this.untilFirstMessage = untilFirstMessage;
   }
 
   PublicId remote() {
@@ -73,11 +76,9 @@ final class RoomChannel extends ByteToMessageDecoder {
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     if (timeout == null && !done && !handedOver) {
-      timeout = ctx.executor().schedule(() -> {
-        if (remote == null) {
-          fail(new RoomProtocolException("handshake not complete after " + handshakeTimeoutMillis + " ms"));
-        }
-      }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+      timeout = ctx.executor().schedule(() -> fail(new RoomProtocolException(
+          (remote == null ? "handshake" : "first message") + " not complete after " + handshakeTimeoutMillis + " ms")),
+          handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
       sendPending();
     }
     super.channelActive(ctx);
@@ -120,7 +121,9 @@ final class RoomChannel extends ByteToMessageDecoder {
         }
         sendPending();
         if (shs.isComplete()) {
-          cancelTimeout();
+          if (!untilFirstMessage) {
+            cancelTimeout();
+          }
           try (Session s = shs.session()) {
             encoder = new BoxStreamEncoder(s);
             decoder = new BoxStreamDecoder(s);
@@ -147,6 +150,7 @@ final class RoomChannel extends ByteToMessageDecoder {
         fail(e);
         return;
       }
+      cancelTimeout();
       listener.message(this, m);
     }
     if (done) {

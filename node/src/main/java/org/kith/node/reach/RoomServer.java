@@ -141,7 +141,7 @@ public final class RoomServer implements AutoCloseable {
     SecretHandshake shs = SecretHandshake.server(networkKey, keys, key -> true);
     ch.pipeline()
         .addLast("idle", new IdleStateHandler(limits.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-        .addLast("room", new RoomChannel(shs, new Control(), limits.handshakeTimeout().toMillis()))
+        .addLast("room", new RoomChannel(shs, new Control(), limits.handshakeTimeout().toMillis(), true))
         .addLast("idle-close", new ChannelInboundHandlerAdapter() {
           @Override
           public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
