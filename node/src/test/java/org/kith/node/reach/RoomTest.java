@@ -135,6 +135,74 @@ class RoomTest {
     assertFalse(wire.contains("neighbours"), "the room saw plaintext");
   }
 
+  /** Pairs {@code bob} with {@code alice} through the room alone (the invite's TCP address is unreachable). */
+  private void pairThroughRoom(KithNode alice, KithNode bob) throws KithException {
+    InviteCode real = alice.pairing().invite("neighbours", Duration.ofHours(1), 1);
+    String viaRoom = "room:" + room.id().text() + "@" + roomAddress;
+    InviteCode code = new InviteCode(real.inviter().key(), real.inviteId(), real.secret(), real.expiresAtSeconds(),
+        List.of("127.0.0.1:1", viaRoom));
+    bob.pairing().pair(code.text(), "alice", Duration.ofSeconds(20), true);
+    MiniCluster.await("alice stored bob", () -> alice.peerBook().isPaired(bob.id()));
+  }
+
+  @Test
+  void aSyncOfMoreThan128KiB_goesThroughTheRoom_uncut() throws Exception {
+    KithNode alice = node("alice", "127.0.0.2");
+    KithNode bob = node("bob", "127.0.0.3");
+    joinRoom(alice);
+    joinRoom(bob);
+    pairThroughRoom(alice, bob);
+    int notes = 60;
+    for (int i = 0; i < notes; i++) {
+      Note n = alice.notes().add("garden note " + i + " " + "compost and mulch and seedlings ".repeat(90), List.of());
+      alice.sharing().shareNote(n, "neighbours", 1, Sharing.DEFAULT_SHARE_EXPIRY);
+    }
+    MiniCluster.await("bob synced every record through the room",
+        () -> bob.records().peerRecords(x -> true).size() == notes);
+    assertTrue(relayedText().length() > 160 * 1024, "relayed " + relayedText().length() + " bytes");
+    assertEquals("room Elm Street", Rooms.link(bob.transport().connection(alice.id()).orElseThrow()));
+  }
+
+  @Test
+  void afterTheRoomRestarts_membersAndTheirTunnelsComeBack() throws Exception {
+    KithNode alice = node("alice", "127.0.0.2");
+    KithNode bob = node("bob", "127.0.0.3");
+    joinRoom(alice);
+    joinRoom(bob);
+    pairThroughRoom(alice, bob);
+    MiniCluster.await("a tunnel", () -> bob.transport().connection(alice.id()).isPresent());
+    room.close();
+    MiniCluster.await("the tunnel closed with the room", () -> bob.transport().connection(alice.id()).isEmpty());
+    assertFalse(alice.rooms().connected(room.id()) && bob.rooms().connected(room.id()));
+    room = new RoomServer(roomHome, RoomLimits.defaults(), Clock.systemUTC(), null);
+    room.listen("127.0.0.1", roomAddress.port());
+    MiniCluster.await("both members back", () -> alice.rooms().connected(room.id()) && bob.rooms().connected(room.id()));
+    assertEquals(2, room.memberCount(), "the room kept its members on disk");
+    MiniCluster.await("a new tunnel", () -> bob.transport().connection(alice.id()).isPresent());
+    assertEquals(1, bob.queries().ask("anything", 5, 1, Duration.ofSeconds(20)).answered());
+  }
+
+  @Test
+  void aMemberOverItsTunnelLimit_isToldSo() throws Exception {
+    room.close();
+    room = new RoomServer(roomHome, RoomLimits.defaults().withTunnelsPerMember(1), Clock.systemUTC(), null);
+    roomAddress = new HostPort("127.0.0.1", room.listen("127.0.0.1", 0).getPort());
+    KithNode alice = node("alice", "127.0.0.2");
+    KithNode bob = node("bob", "127.0.0.3");
+    joinRoom(alice);
+    joinRoom(bob);
+    pairThroughRoom(alice, bob);
+    MiniCluster.await("a tunnel", () -> bob.transport().connection(alice.id()).isPresent());
+    try (KeyPair k = bob.identity().keyPair().copy(); Rooms probe = probe()) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> RoomClient.ask(probe.group(),
+          roomAddress.toSocketAddress(), room.id(), k, 10_000, RoomMessage.connect(alice.id()), (ch, x) -> ch.close())
+          .get(30, TimeUnit.SECONDS));
+      RoomClient.RoomRefusedException r = assertInstanceOf(RoomClient.RoomRefusedException.class, e.getCause());
+      assertEquals(RoomMessage.Code.LIMIT, r.code());
+      assertTrue(r.getMessage().contains("at most 1"), r.getMessage());
+    }
+  }
+
   @Test
   void aNonMemberGetsNoTunnel() throws Exception {
     KithNode alice = node("alice", "127.0.0.2");
