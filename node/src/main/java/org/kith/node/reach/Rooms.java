@@ -4,12 +4,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,13 +25,9 @@ import org.kith.node.base.KithException;
 import org.kith.node.net.PeerConnection;
 import org.kith.node.net.Transport;
 import org.kith.node.peers.HostPort;
-import org.kith.node.vault.VaultSchema;
-import org.kith.node.vault.Vaults;
 import org.kith.protocol.identity.KeyPair;
 import org.kith.protocol.identity.PublicId;
-import org.kith.storage.Store;
 import org.kith.storage.Vault;
-import org.kith.storage.VaultException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +45,6 @@ public final class Rooms implements AutoCloseable {
   static final Duration TICK = Duration.ofSeconds(2);
   /** A peer is tried through a room once it has been unreachable this long (TCP goes first). */
   static final Duration FIRST_TRY_AFTER = Duration.ofSeconds(3);
-  private static final HexFormat HEX = HexFormat.of();
 
   /** A room this node joined. */
   public record Room(PublicId id, String name, HostPort address) {
@@ -64,7 +57,7 @@ public final class Rooms implements AutoCloseable {
   /** A room and whether the node holds a connection to it now. */
   public record Status(Room room, boolean connected, String problem) {}
 
-  private final Vault vault;
+  private final RoomBook book;
   private final KeyPair keys;
   private final Transport transport;
   private final Predicate<PublicId> acceptor;
@@ -91,7 +84,7 @@ public final class Rooms implements AutoCloseable {
    */
   public Rooms(Vault vault, KeyPair identity, Transport transport, Predicate<PublicId> acceptor,
       Supplier<List<PublicId>> peersToReach, Clock clock, ScheduledExecutorService scheduler, Executor worker) {
-    this.vault = vault;
+    this.book = new RoomBook(vault);
     this.keys = identity.copy();
     this.transport = transport;
     this.acceptor = acceptor;
@@ -137,56 +130,14 @@ public final class Rooms implements AutoCloseable {
     return closed.get();
   }
 
-  // ---- the rooms joined, in the vault: one line per room, "key-hex host:port name"
-
-  public synchronized List<Room> joined() throws KithException {
-    byte[] v;
-    try {
-      v = vault.get(Store.META, VaultSchema.ROOMS_KEY);
-    } catch (VaultException e) {
-      throw Vaults.translate(e);
-    }
-    List<Room> out = new ArrayList<>();
-    if (v == null) {
-      return out;
-    }
-    for (String line : new String(v, StandardCharsets.UTF_8).split("\n")) {
-      String[] f = line.split(" ", 3);
-      if (f.length == 3) {
-        HostPort.tryParse(f[1]).ifPresent(hp -> out.add(new Room(PublicId.ofKey(HEX.parseHex(f[0])), f[2], hp)));
-      }
-    }
-    return out;
-  }
-
-  private void save(List<Room> rooms) throws KithException {
-    StringBuilder sb = new StringBuilder();
-    for (Room r : rooms) {
-      sb.append(r.id().hex()).append(' ').append(r.address()).append(' ').append(r.name()).append('\n');
-    }
-    try {
-      vault.put(Store.META, VaultSchema.ROOMS_KEY, sb.toString().getBytes(StandardCharsets.UTF_8));
-    } catch (VaultException e) {
-      throw Vaults.translate(e);
-    }
+  /** The rooms this node joined, from the vault. */
+  public List<Room> joined() throws KithException {
+    return book.joined();
   }
 
   /** Finds a joined room by name, id or id prefix; a clear error when none or several match. */
   public Room find(String ref) throws KithException {
-    String r = ref == null ? "" : ref.strip();
-    List<Room> hits = new ArrayList<>();
-    for (Room room : joined()) {
-      if (room.name().equalsIgnoreCase(r) || room.id().text().equals(r)
-          || (r.length() >= 8 && room.id().text().startsWith(r))) {
-        hits.add(room);
-      }
-    }
-    if (hits.size() == 1) {
-      return hits.get(0);
-    }
-    throw KithException.badInput(hits.isEmpty()
-        ? "no room '" + r + "' joined: `kith rooms` lists yours (nothing was changed)"
-        : "'" + r + "' names more than one room: give more of its id (nothing was changed)");
+    return book.find(ref);
   }
 
   /**
@@ -218,13 +169,9 @@ public final class Rooms implements AutoCloseable {
     String name = sanitize(answer.text());
     Room room = new Room(code.room(), name.isEmpty() ? "room-" + code.room().text().substring(5, 11) : name,
         code.address());
-    synchronized (this) {
-      List<Room> now = joined();
-      now.add(room);
-      save(now);
-    }
+    book.add(room);
     if (running) {
-      link(room);
+      keep(room);
     }
     return room;
   }
@@ -236,11 +183,7 @@ public final class Rooms implements AutoCloseable {
     if (l != null) {
       l.leave();
     }
-    synchronized (this) {
-      List<Room> now = joined();
-      now.removeIf(r -> r.id().equals(room.id()));
-      save(now);
-    }
+    book.remove(room.id());
     return room;
   }
 
@@ -267,13 +210,13 @@ public final class Rooms implements AutoCloseable {
   public void start() throws KithException {
     running = true;
     for (Room r : joined()) {
-      link(r);
+      keep(r);
     }
     long tick = TICK.toMillis();
     scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
   }
 
-  private void link(Room room) {
+  private void keep(Room room) {
     RoomLink l = new RoomLink(this, room);
     RoomLink old = links.put(room.id(), l);
     if (old != null) {
