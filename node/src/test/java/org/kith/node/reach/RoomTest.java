@@ -122,6 +122,17 @@ class RoomTest {
     MiniCluster.await("bob reaches alice through the room", () -> bob.transport().connection(alice.id()).isPresent());
     PeerConnection c = bob.transport().connection(alice.id()).orElseThrow();
     assertEquals("room Elm Street", Rooms.link(c));
+    // What `kith peers --json` and `kith status --json` show.
+    org.kith.node.api.Router api = new org.kith.node.api.Router(bob);
+    com.google.gson.JsonObject peer = api.handle(new org.kith.node.api.Router.Request("GET", "/v1/peers", null, null))
+        .getAsJsonArray().get(0).getAsJsonObject();
+    assertEquals("room Elm Street", peer.get("link").getAsString());
+    com.google.gson.JsonObject status = api.handle(new org.kith.node.api.Router.Request("GET", "/v1/status", null,
+        null)).getAsJsonObject();
+    com.google.gson.JsonObject r0 = status.getAsJsonArray("rooms").get(0).getAsJsonObject();
+    assertEquals("Elm Street", r0.get("name").getAsString());
+    assertTrue(r0.get("connected").getAsBoolean());
+    assertTrue(status.getAsJsonArray("reachableAt").toString().contains(viaRoom), status.toString());
 
     Asking.AskResult r = bob.queries().ask("pear tree old mill", 5, 1, Duration.ofSeconds(20));
     assertEquals(1, r.answered(), "alice answered through the room");
