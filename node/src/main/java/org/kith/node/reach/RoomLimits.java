@@ -8,6 +8,7 @@ import java.time.Duration;
  * a member's relayed bytes are paced, not cut, past {@link #bytesPerSecondPerMember}.
  *
  * @param maxConnections connections the room holds at once, handshaking, control and tunnel ends together
+ * @param maxConnectionsPerAddress of those, from one source address (members behind one NAT share one)
  * @param maxTunnelsPerMember tunnels (open or being set up) a member is an end of
  * @param bytesPerSecondPerMember bytes a member sends into all its tunnels per second, on average
  * @param burstBytesPerMember bytes a member may send at once before pacing starts
@@ -15,21 +16,28 @@ import java.time.Duration;
  * @param acceptTimeout time a called member has to accept a tunnel
  * @param idleTimeout a control connection silent this long is closed (members ping every third of it)
  */
-public record RoomLimits(int maxConnections, int maxTunnelsPerMember, long bytesPerSecondPerMember,
-    long burstBytesPerMember, Duration handshakeTimeout, Duration acceptTimeout, Duration idleTimeout) {
+public record RoomLimits(int maxConnections, int maxConnectionsPerAddress, int maxTunnelsPerMember,
+    long bytesPerSecondPerMember, long burstBytesPerMember, Duration handshakeTimeout, Duration acceptTimeout,
+    Duration idleTimeout) {
   public RoomLimits {
-    if (maxConnections < 1 || maxTunnelsPerMember < 1 || bytesPerSecondPerMember < 1 || burstBytesPerMember < 1) {
+    if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxTunnelsPerMember < 1
+        || bytesPerSecondPerMember < 1 || burstBytesPerMember < 1) {
       throw new IllegalArgumentException("room limits must be positive");
     }
   }
 
   public static RoomLimits defaults() {
-    return new RoomLimits(4096, 32, 16L << 20, 4L << 20, Duration.ofSeconds(10), Duration.ofSeconds(10),
+    return new RoomLimits(4096, 256, 32, 16L << 20, 4L << 20, Duration.ofSeconds(10), Duration.ofSeconds(10),
         Duration.ofSeconds(90));
   }
 
+  public RoomLimits withConnectionsPerAddress(int n) {
+    return new RoomLimits(maxConnections, n, maxTunnelsPerMember, bytesPerSecondPerMember, burstBytesPerMember,
+        handshakeTimeout, acceptTimeout, idleTimeout);
+  }
+
   public RoomLimits withTunnelsPerMember(int n) {
-    return new RoomLimits(maxConnections, n, bytesPerSecondPerMember, burstBytesPerMember, handshakeTimeout,
-        acceptTimeout, idleTimeout);
+    return new RoomLimits(maxConnections, maxConnectionsPerAddress, n, bytesPerSecondPerMember, burstBytesPerMember,
+        handshakeTimeout, acceptTimeout, idleTimeout);
   }
 }

@@ -153,7 +153,13 @@ final class RoomLink {
 
   /** A member asks for a tunnel: accept on a fresh connection when the node says so, else refuse. */
   private void incoming(RoomChannel ch, PublicId caller, byte[] tunnelId) {
-    CompletableFuture.supplyAsync(() -> rooms.accepts(caller), rooms.worker()).whenComplete((yes, e) -> {
+    CompletableFuture<Boolean> decision;
+    try {
+      decision = CompletableFuture.supplyAsync(() -> rooms.accepts(caller), rooms.worker());
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      decision = CompletableFuture.completedFuture(false); // the node is busy or closing: refuse
+    }
+    decision.whenComplete((yes, e) -> {
       if (e == null && yes) {
         RoomClient.ask(rooms.group(), room.address().toSocketAddress(), room.id(), rooms.keys(), TIMEOUT.toMillis(),
             RoomMessage.accept(tunnelId), (tch, other) -> adopt(tch, caller, other, true, null));

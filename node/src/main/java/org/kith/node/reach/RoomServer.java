@@ -72,6 +72,7 @@ public final class RoomServer implements AutoCloseable {
   private final Map<PublicId, Integer> tunnels = new HashMap<>();
   private final Map<PublicId, Relay.Meter> meters = new HashMap<>();
   private int open;
+  private final Map<java.net.InetAddress, Integer> perAddress = new HashMap<>();
   private volatile Channel server;
 
   /** A tunnel asked for and not yet accepted. */
@@ -130,14 +131,20 @@ public final class RoomServer implements AutoCloseable {
   }
 
   private void accept(Channel ch) {
-    if (open >= limits.maxConnections()) {
-      LOG.debug("refused a connection: {} open", open);
+    java.net.InetAddress source = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+    int fromThere = perAddress.getOrDefault(source, 0);
+    if (open >= limits.maxConnections() || fromThere >= limits.maxConnectionsPerAddress()) {
+      LOG.debug("refused a connection: {} open, {} from its address", open, fromThere);
       ch.close();
       return;
     }
     open++;
+    perAddress.put(source, fromThere + 1);
     channels.add(ch);
-    ch.closeFuture().addListener(c -> open--);
+    ch.closeFuture().addListener(c -> {
+      open--;
+      perAddress.computeIfPresent(source, (k, n) -> n <= 1 ? null : n - 1);
+    });
     SecretHandshake shs = SecretHandshake.server(networkKey, keys, key -> true);
     ch.pipeline()
         .addLast("idle", new IdleStateHandler(limits.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))

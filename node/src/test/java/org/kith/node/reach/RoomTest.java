@@ -215,6 +215,20 @@ class RoomTest {
   }
 
   @Test
+  void connectionsFromOneAddress_pastItsLimit_areClosedAtOnce() throws Exception {
+    room.close();
+    room = new RoomServer(roomHome, RoomLimits.defaults().withConnectionsPerAddress(1), Clock.systemUTC(), null);
+    roomAddress = new HostPort("127.0.0.1", room.listen("127.0.0.1", 0).getPort());
+    try (java.net.Socket first = new java.net.Socket("127.0.0.1", roomAddress.port());
+        java.net.Socket second = new java.net.Socket("127.0.0.1", roomAddress.port())) {
+      // A safety net, not a timing assertion: the room closes the second at once.
+      second.setSoTimeout((int) MiniCluster.AWAIT_LIMIT.toMillis());
+      assertEquals(-1, second.getInputStream().read(), "the second connection from one address is closed");
+      assertTrue(first.isConnected());
+    }
+  }
+
+  @Test
   void aNonMemberGetsNoTunnel() throws Exception {
     KithNode alice = node("alice", "127.0.0.2");
     joinRoom(alice);
