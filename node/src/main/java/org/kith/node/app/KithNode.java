@@ -205,7 +205,7 @@ public final class KithNode implements AutoCloseable {
   }
 
   /**
-   * Whether to accept a tunnel a room offers from {@code key} (spec/PROTOCOL.md 11.4): from a paired peer, and from
+   * Whether to accept a tunnel a room offers from {@code key} (spec/PROTOCOL.md 12.2.4): from a paired peer, and from
    * a key not yet paired only while an invite is open (it may then send one PAIR_REQUEST, as over TCP).
    */
   private boolean acceptsTunnel(PublicId key) {

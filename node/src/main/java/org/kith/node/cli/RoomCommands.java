@@ -207,7 +207,8 @@ final class RoomCommands {
     }
   }
 
-  @Command(name = "join", mixinStandardHelpOptions = true, description = "Join a room with the code its keeper gave you.")
+  @Command(name = "join", mixinStandardHelpOptions = true,
+      description = "Join a room with the code its keeper gave you.")
   static final class Join implements Callable<Integer> {
     @Parameters(paramLabel = "CODE", description = "The room code (kithroom1...).")
     String code;

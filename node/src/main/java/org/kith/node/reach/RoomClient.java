@@ -46,7 +46,7 @@ final class RoomClient {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("room", new RoomChannel(shs, listener, timeoutMillis, false));
+            ch.pipeline().addLast("room", new RoomChannel(shs, listener, timeoutMillis, true));
           }
         })
         .connect(addr)

@@ -11,7 +11,7 @@ import org.kith.node.peers.HostPort;
 import org.kith.protocol.identity.PublicId;
 
 /**
- * A code to join a room (spec/PROTOCOL.md 11.2): {@code kithroom1} followed by unpadded base64url of
+ * A code to join a room (spec/PROTOCOL.md 12.2.2): {@code kithroom1} followed by unpadded base64url of
  *
  * <pre>
  * version (1, = 1) || room key (32) || join secret (32) || expires, unix seconds (8, big-endian)

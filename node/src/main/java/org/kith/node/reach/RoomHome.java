@@ -25,7 +25,7 @@ import org.kith.protocol.identity.KeyPair;
 import org.kith.protocol.identity.PublicId;
 
 /**
- * A room's home folder (spec/PROTOCOL.md 11.6), owner-only (0700, files 0600). It holds what a room keeps and
+ * A room's home folder (spec/PROTOCOL.md 12.2.6), owner-only (0700, files 0600). It holds what a room keeps and
  * nothing else: {@code room.key} (the room's secret key and name), {@code members} (one member key per line),
  * {@code invites} (per unused join secret its SHA-256 and expiry, never the secret) and {@code room.addr} (where
  * the running room listens). Changes go through a lock file, since {@code kith room invite} writes while the

@@ -3,7 +3,7 @@ package org.kith.node.reach;
 import java.time.Duration;
 
 /**
- * What a room allows (spec/PROTOCOL.md 11.5). Generous on purpose: a room carries whole syncs, so there is no
+ * What a room allows (spec/PROTOCOL.md 12.2.5). Generous on purpose: a room carries whole syncs, so there is no
  * cap on a tunnel's bytes or lifetime (libp2p's relay defaults of 128 KiB and 2 minutes break real transfers);
  * a member's relayed bytes are paced, not cut, past {@link #bytesPerSecondPerMember}.
  *

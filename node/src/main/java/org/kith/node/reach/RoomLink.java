@@ -23,6 +23,10 @@ final class RoomLink {
   /** Pings at a third of the room's default idle timeout. */
   static final Duration PING_EVERY = Duration.ofSeconds(30);
   static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /** A tunnel end's deadline for the room's answer: beyond the room's own 10 s wait for the called member. */
+  static final Duration TUNNEL_TIMEOUT = Duration.ofSeconds(25);
+  /** INCOMING being decided or accepted at once; the room's further ones are refused (spec 12.2.4). */
+  static final int MAX_INCOMING = 16;
 
   private final Rooms rooms;
   private final Rooms.Room room;
@@ -31,6 +35,7 @@ final class RoomLink {
   private volatile boolean welcomed;
   private volatile String problem;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicInteger answering = new java.util.concurrent.atomic.AtomicInteger();
   private int failures; // guarded by this
   private ScheduledFuture<?> timer; // guarded by this
   private ScheduledFuture<?> pinger; // guarded by this
@@ -154,15 +159,26 @@ final class RoomLink {
   /** A member asks for a tunnel: accept on a fresh connection when the node says so, else refuse. */
   private void incoming(RoomChannel ch, PublicId caller, byte[] tunnelId) {
     CompletableFuture<Boolean> decision;
-    try {
-      decision = CompletableFuture.supplyAsync(() -> rooms.accepts(caller), rooms.worker());
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      decision = CompletableFuture.completedFuture(false); // the node is busy or closing: refuse
+    if (answering.incrementAndGet() > MAX_INCOMING) {
+      decision = CompletableFuture.completedFuture(false); // a room cannot make us do unbounded work
+    } else {
+      try {
+        decision = CompletableFuture.supplyAsync(() -> rooms.accepts(caller), rooms.worker());
+      } catch (RejectedExecutionException e) {
+        decision = CompletableFuture.completedFuture(false); // the node is busy or closing: refuse
+      }
     }
     decision.whenComplete((yes, e) -> {
+      if (e != null || !yes) {
+        answering.decrementAndGet();
+      }
+    });
+    decision.whenComplete((yes, e) -> {
       if (e == null && yes) {
-        RoomClient.ask(rooms.group(), room.address().toSocketAddress(), room.id(), rooms.keys(), TIMEOUT.toMillis(),
-            RoomMessage.accept(tunnelId), (tch, other) -> adopt(tch, caller, other, true, null));
+        RoomClient.ask(rooms.group(), room.address().toSocketAddress(), room.id(), rooms.keys(),
+            TUNNEL_TIMEOUT.toMillis(), RoomMessage.accept(tunnelId),
+            (tch, other) -> adopt(tch, caller, other, true, null))
+            .whenComplete((m, x) -> answering.decrementAndGet());
       } else {
         ch.channel().eventLoop().execute(() -> ch.send(RoomMessage.refuse(tunnelId)));
       }
@@ -172,7 +188,7 @@ final class RoomLink {
   /** Opens a tunnel to {@code peer}; completes with the connection once the handshake inside it is done. */
   CompletableFuture<PeerConnection> tunnel(PublicId peer) {
     CompletableFuture<PeerConnection> result = new CompletableFuture<>();
-    RoomClient.ask(rooms.group(), room.address().toSocketAddress(), room.id(), rooms.keys(), TIMEOUT.toMillis(),
+    RoomClient.ask(rooms.group(), room.address().toSocketAddress(), room.id(), rooms.keys(), TUNNEL_TIMEOUT.toMillis(),
         RoomMessage.connect(peer), (tch, other) -> adopt(tch, peer, other, false, result))
         .whenComplete((m, e) -> {
           if (e != null) {

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import org.kith.protocol.identity.PublicId;
 
 /**
- * One control message between a member and a room (spec/PROTOCOL.md section 11): the plaintext of exactly one
+ * One control message between a member and a room (spec/PROTOCOL.md 12.2): the plaintext of exactly one
  * box-stream box of {@link #BYTES} bytes, zero-padded, so that the length of a box says nothing about its kind.
  *
  * <pre>

@@ -40,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A room (spec/PROTOCOL.md section 11): a relay any member of a community can run with {@code kith room start}.
+ * A room (spec/PROTOCOL.md 12.2): a relay any member of a community can run with {@code kith room start}.
  * Members keep a control connection to it; on a member's request it splices two members' connections, when
  * both are members and the called one accepts, and from then on copies bytes between them. The two run their
  * own Secret Handshake and box-stream end to end inside, so the room sees who talks with whom, when and how

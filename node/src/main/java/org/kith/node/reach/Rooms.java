@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's rooms (spec/PROTOCOL.md section 11): joining and leaving (at most {@link #MAX_ROOMS}, kept in the
+ * A node's rooms (spec/PROTOCOL.md 12.2): joining and leaving (at most {@link #MAX_ROOMS}, kept in the
  * vault), a control connection to each while the node runs ({@link RoomLink}), tunnels to peers through them,
  * and the ticker that dials paired peers through a room when no TCP connection to them is up.
  */
