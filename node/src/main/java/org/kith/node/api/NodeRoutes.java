@@ -49,6 +49,9 @@ final class NodeRoutes {
     o.addProperty("peers", paired.size());
     o.addProperty("connected", paired.stream().filter(p -> node.peers().connected(p.id())).count());
     o.addProperty("model", node.model().state());
+    // This node's own reachability: the addresses an invite carries (TCP, then rooms) and its rooms.
+    o.add("reachableAt", Json.strings(node.advertised()));
+    o.add("rooms", RoomRoutes.list(node));
     return o;
   }
 

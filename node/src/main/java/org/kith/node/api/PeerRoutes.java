@@ -10,6 +10,7 @@ import org.kith.node.base.KithException;
 import org.kith.node.api.Router.Route;
 import org.kith.node.peers.InviteBook;
 import org.kith.node.peers.Peer;
+import org.kith.node.reach.Rooms;
 import org.kith.protocol.identity.InviteCode;
 
 /** Invites, pairing and peers: {@code /v1/invites}, {@code /v1/pair}, {@code /v1/peers…}. */
@@ -68,7 +69,10 @@ final class PeerRoutes {
   }
 
   static JsonObject peer(KithNode node, Peer p) {
-    return Json.peer(p, node.peers().connected(p.id()));
+    JsonObject o = Json.peer(p, node.peers().connected(p.id()));
+    // How the connection runs now: "lan", "direct" or "room NAME"; null when not connected.
+    o.addProperty("link", node.transport().connection(p.id()).map(Rooms::link).orElse(null));
+    return o;
   }
 
   static JsonObject update(KithNode node, String ref, JsonObject body) throws KithException {

@@ -101,6 +101,7 @@ public final class Router {
     r.addAll(ShareRoutes.routes(node));
     r.addAll(ProfileRoutes.routes(node));
     r.addAll(InboxRoutes.routes(node));
+    r.addAll(RoomRoutes.routes(node));
     this.routes = List.copyOf(r);
   }
 

@@ -35,6 +35,7 @@ import org.kith.node.profile.Profiles;
 import org.kith.node.reach.LanConfig;
 import org.kith.node.reach.LanDiscovery;
 import org.kith.node.query.QueryService;
+import org.kith.node.reach.Rooms;
 import org.kith.node.records.RecordStore;
 import org.kith.node.records.Sharing;
 import org.kith.node.search.NoteSearch;
@@ -122,6 +123,7 @@ public final class KithNode implements AutoCloseable {
   private final Profiles profiles;
   private final EventBus events;
   private final Inbox inbox;
+  private final Rooms rooms;
   private final Transport transport;
   private final Dispatcher dispatcher;
   private final ExecutorService worker;
@@ -224,10 +226,32 @@ public final class KithNode implements AutoCloseable {
     this.sync = new SyncService(records, ranker, peers, transport, clock, worker, verifier, scheduler);
     this.queries = new QueryService(identity, model, search, records, ranker, peers, transport, clock, queryWorker,
         this::running);
+    this.rooms = new Rooms(vault, identity.keyPair(), transport, this::acceptsTunnel,
+        () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), clock, scheduler, worker);
+    pairing.tunnels(rooms::dial);
     peers.register(dispatcher);
     pairing.register(dispatcher);
     sync.register(dispatcher);
     queries.register(dispatcher);
+  }
+
+  /**
+   * Whether to accept a tunnel a room offers from {@code key} (spec/PROTOCOL.md 12.2.4): from a paired peer, and from
+   * a key not yet paired only while an invite is open (it may then send one PAIR_REQUEST, as over TCP).
+   */
+  private boolean acceptsTunnel(PublicId key) {
+    if (peerBook.isBlocked(key)) {
+      return false;
+    }
+    if (peerBook.get(key).isPresent()) {
+      return true;
+    }
+    try {
+      long now = clock.instant().getEpochSecond();
+      return invites.list().stream().anyMatch(i -> i.usesLeft() > 0 && i.expiresAtSeconds() > now);
+    } catch (KithException e) {
+      return false;
+    }
   }
 
   private static ThreadFactory daemon(String name) {
@@ -265,6 +289,7 @@ public final class KithNode implements AutoCloseable {
     actual.save(vault);
     listening = actual;
     peers.maintainAll();
+    rooms.start();
     if (autoSync) {
       sync.start();
     }
@@ -306,14 +331,25 @@ public final class KithNode implements AutoCloseable {
   /** Addresses to put in invites, most reachable first: where this node listens, or where it last listened. */
   public List<String> advertised() {
     ListenConfig c = listening;
+    List<String> tcp;
     if (c != null) {
-      return c.advertised();
+      tcp = c.advertised();
+    } else {
+      try {
+        tcp = ListenConfig.load(vault).advertised();
+      } catch (KithException e) {
+        tcp = List.of();
+      }
     }
-    try {
-      return ListenConfig.load(vault).advertised();
-    } catch (KithException e) {
-      return List.of();
+    // Room addresses last (a direct link is better when it works); they take the place of the TCP addresses
+    // before loopback when an invite would carry too many.
+    List<String> out = new java.util.ArrayList<>(tcp);
+    List<String> viaRooms = rooms.addresses();
+    while (!out.isEmpty() && out.size() + viaRooms.size() > org.kith.protocol.identity.InviteCode.MAX_ADDRESSES) {
+      out.remove(out.size() > 1 ? out.size() - 2 : 0);
     }
+    out.addAll(viaRooms);
+    return out;
   }
 
   public Home home() {
@@ -416,6 +452,11 @@ public final class KithNode implements AutoCloseable {
     return dispatcher;
   }
 
+  /** The rooms this node joined and its connections through them. */
+  public Rooms rooms() {
+    return rooms;
+  }
+
   /** The transport, for tests and benchmarks that look at connections. */
   public Transport transport() {
     return transport;
@@ -434,6 +475,7 @@ public final class KithNode implements AutoCloseable {
     events.close();
     scheduler.shutdownNow();
     transport.close();
+    rooms.close();
     queryWorker.shutdown();
     verifier.shutdown();
     worker.shutdown();

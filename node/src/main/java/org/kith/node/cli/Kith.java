@@ -59,6 +59,8 @@ import picocli.CommandLine.ScopeType;
       VaultCommands.Restore.class,
       VaultCommands.VaultGroup.class,
       DemoCommand.class,
+      RoomCommands.Room.class,
+      RoomCommands.Rooms.class,
       CommandLine.HelpCommand.class
     })
 public final class Kith implements Runnable {

@@ -152,6 +152,17 @@ final class NodeCommands {
       t.say("peers:     " + o.get("peers").getAsInt() + " paired" + (running ? ", " + o.get("connected").getAsInt()
           + " connected" : ""));
       t.say("model:     " + o.get("model").getAsString());
+      if (o.has("reachableAt")) {
+        t.say("reach:     " + String.join(", ", o.getAsJsonArray("reachableAt").asList().stream()
+            .map(e -> e.getAsString()).toList()));
+      }
+      if (o.has("rooms")) {
+        for (var e : o.getAsJsonArray("rooms")) {
+          JsonObject r = e.getAsJsonObject();
+          t.say("room:      " + r.get("name").getAsString() + " at " + r.get("address").getAsString() + ", "
+              + (!running ? "not running" : r.get("connected").getAsBoolean() ? "connected" : "not connected"));
+        }
+      }
       return 0;
     }
   }

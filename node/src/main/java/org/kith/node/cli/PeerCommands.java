@@ -126,10 +126,10 @@ final class PeerCommands {
         JsonObject p = e.getAsJsonObject();
         String state = p.get("blocked").getAsBoolean() ? "blocked"
             : p.get("unpairPending").getAsBoolean() ? "unpairing"
-            : p.get("connected").getAsBoolean() ? "connected" : "offline";
+            : p.get("connected").getAsBoolean() ? NodeCommands.jsonStr(p, "link") : "offline";
         String seen = TimeWords.ago(p.get("lastSeen").isJsonNull() ? null : p.get("lastSeen").getAsString(),
             c.clock.millis());
-        t.sayf("%-10s %-16s %-10s %s  last seen %s%n", p.get("circle").getAsString(), p.get("petname").getAsString(),
+        t.sayf("%-10s %-16s %-16s %s  last seen %s%n", p.get("circle").getAsString(), p.get("petname").getAsString(),
             state, p.get("id").getAsString().substring(0, 13) + "…", seen);
       }
       return 0;

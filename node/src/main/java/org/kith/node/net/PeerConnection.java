@@ -74,6 +74,14 @@ public final class PeerConnection {
     this.defaultTimeoutMillis = defaultTimeout.toMillis();
   }
 
+  /** What carries the connection when it is not plain TCP: a room's name ({@link Transport#adopt}). */
+  static final io.netty.util.AttributeKey<String> VIA = io.netty.util.AttributeKey.valueOf("kith-via");
+
+  /** The room the connection runs through, or empty for a TCP connection straight to the peer. */
+  public Optional<String> via() {
+    return Optional.ofNullable(channel.attr(VIA).get());
+  }
+
   /** The peer's key, proven by the handshake. */
   public PublicId remote() {
     return remote;

@@ -268,6 +268,51 @@ public final class Transport implements PeerRpc, AutoCloseable {
     return result;
   }
 
+  /**
+   * Runs the peer pipeline (handshake, box-stream, frames) on {@code ch}, a stream another layer connected and
+   * handed over: a tunnel through a room (org.kith.node.reach). {@code ch} must be active and its pipeline free
+   * of handlers that touch the bytes. Dialled ({@code inbound} false) it completes as {@link #connect} does,
+   * with {@code expectedServer}'s connection; accepted, it is counted and admitted as an inbound connection. The
+   * connection's {@link PeerConnection#via()} is {@code via}. Call it on {@code ch}'s event loop; bytes left
+   * behind by the previous handler must reach the pipeline after this returns.
+   */
+  public CompletableFuture<PeerConnection> adopt(Channel ch, boolean inbound, PublicId expectedServer, String via) {
+    Objects.requireNonNull(via, "via");
+    CompletableFuture<PeerConnection> result = new CompletableFuture<>();
+    ConnectionSlots.Slot slot;
+    if (inbound) {
+      slot = closed.get() ? null : accept(ch);
+    } else {
+      Objects.requireNonNull(expectedServer, "expectedServer");
+      synchronized (this) {
+        slot = closed.get() ? null : slots.dial();
+        if (slot != null) {
+          slot.channel = ch;
+          channels.add(ch);
+        }
+      }
+      if (slot != null) {
+        ConnectionSlots.Slot s = slot;
+        ch.closeFuture().addListener(c -> slots.release(s));
+      }
+    }
+    if (slot == null) {
+      ch.close();
+      result.completeExceptionally(new ConnectFailedException(ConnectFailedException.Reason.TOO_MANY_CONNECTIONS,
+          "no connection slot for a tunnel (or the transport is closed)"));
+      return result;
+    }
+    ch.attr(PeerConnection.VIA).set(via);
+    initPipeline(ch, inbound, expectedServer, inbound ? null : result, slot);
+    // The handshake starts on channelActive, which this channel saw before it was handed over; the handlers
+    // in front of "shs" pass it on.
+    ch.pipeline().fireChannelActive();
+    if (inbound) {
+      result.complete(null);
+    }
+    return result;
+  }
+
   /** The open connection to {@code peer}, if any. */
   @Override
   public synchronized Optional<PeerConnection> connection(PublicId peer) {

@@ -88,6 +88,7 @@ public final class Pairing {
   private final Clock clock;
   private final Executor worker;
   private final Supplier<List<String>> advertised;
+  private volatile org.kith.node.peers.AddressDialer tunnels = org.kith.node.peers.AddressDialer.NONE;
   private final RateLimiter.Keyed<PublicId> perKey;
   private final RateLimiter.Keyed<SourceAddress> perAddress;
   private final RateLimiter.Keyed<ByteString> perInvite;
@@ -172,6 +173,11 @@ public final class Pairing {
     }
   }
 
+  /** How to dial invite addresses that are not HOST:PORT (rooms); set once by the composition root. */
+  public void tunnels(org.kith.node.peers.AddressDialer d) {
+    this.tunnels = java.util.Objects.requireNonNull(d, "d");
+  }
+
   // ---- the invitee's side
 
   /** The inviter's answer to a pairing. */
@@ -245,17 +251,22 @@ public final class Pairing {
     List<String> failures = new ArrayList<>();
     for (String addr : code.addresses()) {
       Optional<HostPort> hp = HostPort.tryParse(addr);
-      if (hp.isEmpty()) {
+      // An address that is not HOST:PORT may be a room's: the dialer for it starts the first attempt here.
+      Optional<CompletableFuture<PeerConnection>> tunnel = hp.isPresent() ? Optional.empty()
+          : tunnels.dial(addr, code.inviter());
+      if (hp.isEmpty() && tunnel.isEmpty()) {
         failures.add(addr + ": not HOST:PORT");
         continue;
       }
-      InetSocketAddress sa = hp.get().toSocketAddress();
+      InetSocketAddress sa = hp.map(HostPort::toSocketAddress).orElse(null);
       // A second try only when the connection we were handed closed under us (the inviter hangs up after
       // refusing an invite, and a quick retry can be given that closing connection).
       for (int attempt = 0; attempt < 2; attempt++) {
         PeerConnection conn;
         try {
-          conn = rpc.connect(sa, code.inviter()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          CompletableFuture<PeerConnection> dialled = sa != null ? rpc.connect(sa, code.inviter())
+              : attempt == 0 ? tunnel.orElseThrow() : tunnels.dial(addr, code.inviter()).orElseThrow();
+          conn = dialled.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
           Throwable c = e.getCause();
           if (c instanceof ConnectFailedException cf && cf.reason() == ConnectFailedException.Reason.CLOSED

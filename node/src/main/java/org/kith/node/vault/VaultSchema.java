@@ -20,6 +20,8 @@ public final class VaultSchema {
   public static final byte[] LISTEN_KEY = {0x02};
   /** {@link Store#META}: the last record seq signed, so a seq is never reused. */
   public static final byte[] SEQ_KEY = {0x03};
+  /** {@link Store#META}: the rooms this node joined, one line each: {@code key-hex host:port name}. */
+  public static final byte[] ROOMS_KEY = {0x04};
 
   /** {@link Store#META}, looked up by keyed hash: the note one of our NOTE records was shared from. */
   public static byte[] noteOf(Vault vault, String recordIdHex) {

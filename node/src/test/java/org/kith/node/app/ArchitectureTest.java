@@ -22,8 +22,8 @@ class ArchitectureTest {
   /** The node's feature packages: none of them may be seen by {@code net}. */
   static final String[] FEATURES = {"..node.api..", "..node.app..", "..node.cli..", "..node.identity..",
       "..node.model..", "..node.notes..", "..node.pairing..", "..node.peers..", "..node.profile..",
-      "..node.query..", "..node.records..", "..node.search..", "..node.sync..", "..node.vault..", "..node.events..",
-      "..node.inbox.."};
+      "..node.query..", "..node.reach..", "..node.records..", "..node.search..", "..node.sync..", "..node.vault..",
+      "..node.events..", "..node.inbox.."};
 
   @BeforeAll
   static void load() {

@@ -1,0 +1,186 @@
+package org.kith.node.reach;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.kith.protocol.identity.PublicId;
+
+/**
+ * One control message between a member and a room (spec/PROTOCOL.md 12.2): the plaintext of exactly one
+ * box-stream box of {@link #BYTES} bytes, zero-padded, so that the length of a box says nothing about its kind.
+ *
+ * <pre>
+ * type (1) || fields of the type || zero padding up to BYTES
+ *   JOIN     secret (32)               HERE, LEAVE, PING, PONG, LEFT   (no fields)
+ *   CONNECT  target key (32)           ACCEPT, REFUSE                  tunnel id (16)
+ *   INCOMING caller key (32) || tunnel id (16)
+ *   SPLICED  other member's key (32)
+ *   WELCOME  name length (1) || name (UTF-8, at most MAX_NAME_BYTES)
+ *   ERROR    code (1) || message length (1) || message (UTF-8, at most MAX_MESSAGE_BYTES)
+ * </pre>
+ */
+record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code code, String text) {
+  /** Every control box carries exactly this many plaintext bytes. */
+  static final int BYTES = 128;
+  static final int SECRET_BYTES = 32;
+  static final int TUNNEL_ID_BYTES = 16;
+  static final int MAX_NAME_BYTES = 64;
+  static final int MAX_MESSAGE_BYTES = 100;
+
+  /** Message kinds; the wire value is {@link #wire}. */
+  enum Type {
+    JOIN(1), HERE(2), LEAVE(3), CONNECT(4), ACCEPT(5), REFUSE(6), PING(7),
+    WELCOME(16), INCOMING(17), SPLICED(18), ERROR(19), PONG(20), LEFT(21);
+
+    final int wire;
+
+    Type(int wire) {
+      this.wire = wire;
+    }
+
+    static Type of(int wire) throws RoomProtocolException {
+      for (Type t : values()) {
+        if (t.wire == wire) {
+          return t;
+        }
+      }
+      throw new RoomProtocolException("unknown room message type " + wire);
+    }
+  }
+
+  /** ERROR codes. */
+  enum Code {
+    NOT_MEMBER(1), BAD_SECRET(2), NOT_HERE(3), REFUSED(4), LIMIT(5), MALFORMED(6), FULL(7);
+
+    final int wire;
+
+    Code(int wire) {
+      this.wire = wire;
+    }
+
+    static Code of(int wire) throws RoomProtocolException {
+      for (Code c : values()) {
+        if (c.wire == wire) {
+          return c;
+        }
+      }
+      throw new RoomProtocolException("unknown room error code " + wire);
+    }
+  }
+
+  static RoomMessage of(Type t) {
+    return new RoomMessage(t, null, null, null, null, null);
+  }
+
+  static RoomMessage join(byte[] secret) {
+    return new RoomMessage(Type.JOIN, null, null, secret.clone(), null, null);
+  }
+
+  static RoomMessage connect(PublicId target) {
+    return new RoomMessage(Type.CONNECT, target, null, null, null, null);
+  }
+
+  static RoomMessage accept(byte[] tunnelId) {
+    return new RoomMessage(Type.ACCEPT, null, tunnelId.clone(), null, null, null);
+  }
+
+  static RoomMessage refuse(byte[] tunnelId) {
+    return new RoomMessage(Type.REFUSE, null, tunnelId.clone(), null, null, null);
+  }
+
+  static RoomMessage incoming(PublicId caller, byte[] tunnelId) {
+    return new RoomMessage(Type.INCOMING, caller, tunnelId.clone(), null, null, null);
+  }
+
+  static RoomMessage spliced(PublicId other) {
+    return new RoomMessage(Type.SPLICED, other, null, null, null, null);
+  }
+
+  static RoomMessage welcome(String roomName) {
+    return new RoomMessage(Type.WELCOME, null, null, null, null, roomName);
+  }
+
+  static RoomMessage error(Code code, String message) {
+    return new RoomMessage(Type.ERROR, null, null, null, code, message);
+  }
+
+  byte[] encode() {
+    ByteBuffer b = ByteBuffer.allocate(BYTES);
+    b.put((byte) type.wire);
+    switch (type) {
+      case JOIN -> b.put(secret);
+      case CONNECT, SPLICED -> b.put(key.key());
+      case ACCEPT, REFUSE -> b.put(tunnelId);
+      case INCOMING -> b.put(key.key()).put(tunnelId);
+      case WELCOME -> putText(b, text, MAX_NAME_BYTES);
+      case ERROR -> {
+        b.put((byte) code.wire);
+        putText(b, text, MAX_MESSAGE_BYTES);
+      }
+      default -> {
+        // no fields
+      }
+    }
+    return b.array();
+  }
+
+  static RoomMessage decode(byte[] body) throws RoomProtocolException {
+    if (body.length != BYTES) {
+      throw new RoomProtocolException("room message of " + body.length + " bytes, not " + BYTES);
+    }
+    ByteBuffer b = ByteBuffer.wrap(body);
+    Type t = Type.of(b.get() & 0xff);
+    return switch (t) {
+      case JOIN -> join(bytes(b, SECRET_BYTES));
+      case CONNECT -> connect(PublicId.ofKey(bytes(b, PublicId.KEY_BYTES)));
+      case SPLICED -> spliced(PublicId.ofKey(bytes(b, PublicId.KEY_BYTES)));
+      case ACCEPT -> accept(bytes(b, TUNNEL_ID_BYTES));
+      case REFUSE -> refuse(bytes(b, TUNNEL_ID_BYTES));
+      case INCOMING -> incoming(PublicId.ofKey(bytes(b, PublicId.KEY_BYTES)), bytes(b, TUNNEL_ID_BYTES));
+      case WELCOME -> welcome(text(b, MAX_NAME_BYTES));
+      case ERROR -> {
+        Code c = Code.of(b.get() & 0xff);
+        yield error(c, text(b, MAX_MESSAGE_BYTES));
+      }
+      default -> of(t);
+    };
+  }
+
+  private static byte[] bytes(ByteBuffer b, int n) {
+    byte[] out = new byte[n];
+    b.get(out);
+    return out;
+  }
+
+  private static void putText(ByteBuffer b, String s, int max) {
+    byte[] t = cut(s == null ? "" : s, max);
+    b.put((byte) t.length).put(t);
+  }
+
+  /** At most {@code max} bytes of UTF-8, cut at a character boundary. */
+  static byte[] cut(String s, int max) {
+    byte[] t = s.getBytes(StandardCharsets.UTF_8);
+    if (t.length <= max) {
+      return t;
+    }
+    int end = max;
+    while (end > 0 && (t[end] & 0xC0) == 0x80) {
+      end--;
+    }
+    return Arrays.copyOf(t, end);
+  }
+
+  private static String text(ByteBuffer b, int max) throws RoomProtocolException {
+    int n = b.get() & 0xff;
+    if (n > max) {
+      throw new RoomProtocolException("room message text of " + n + " bytes, more than " + max);
+    }
+    return new String(bytes(b, n), StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    // Never the secret.
+    return "RoomMessage[" + type + (key != null ? " " + key.shortText() : "") + (code != null ? " " + code : "") + "]";
+  }
+}

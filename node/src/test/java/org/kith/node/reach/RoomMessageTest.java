@@ -1,0 +1,82 @@
+package org.kith.node.reach;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.kith.protocol.identity.PublicId;
+
+class RoomMessageTest {
+  private static final PublicId KEY = PublicId.ofKey(filled(32, 7));
+  private static final byte[] ID = filled(16, 9);
+
+  private static byte[] filled(int n, int v) {
+    byte[] b = new byte[n];
+    Arrays.fill(b, (byte) v);
+    return b;
+  }
+
+  @Test
+  void everyType_roundTrips_inExactly128Bytes() throws Exception {
+    List<RoomMessage> all = List.of(RoomMessage.join(filled(32, 1)), RoomMessage.of(RoomMessage.Type.HERE),
+        RoomMessage.of(RoomMessage.Type.LEAVE), RoomMessage.connect(KEY), RoomMessage.accept(ID),
+        RoomMessage.refuse(ID), RoomMessage.of(RoomMessage.Type.PING), RoomMessage.welcome("Elm Street"),
+        RoomMessage.incoming(KEY, ID), RoomMessage.spliced(KEY), RoomMessage.error(RoomMessage.Code.LIMIT, "too many"),
+        RoomMessage.of(RoomMessage.Type.PONG), RoomMessage.of(RoomMessage.Type.LEFT));
+    for (RoomMessage m : all) {
+      byte[] wire = m.encode();
+      assertEquals(RoomMessage.BYTES, wire.length, m.toString());
+      assertEquals(m.type().wire, wire[0]);
+      RoomMessage back = RoomMessage.decode(wire);
+      assertEquals(m.type(), back.type());
+      assertEquals(m.key(), back.key());
+      assertEquals(m.code(), back.code());
+      assertEquals(m.text(), back.text());
+      if (m.tunnelId() != null) {
+        assertArrayEquals(m.tunnelId(), back.tunnelId());
+      }
+      if (m.secret() != null) {
+        assertArrayEquals(m.secret(), back.secret());
+      }
+    }
+    assertEquals(RoomMessage.Type.values().length, all.size());
+  }
+
+  @Test
+  void textIsCutAtACharacterBoundary_atItsLimit() throws Exception {
+    String name = "é".repeat(40); // 80 bytes of UTF-8, more than 64
+    RoomMessage back = RoomMessage.decode(RoomMessage.welcome(name).encode());
+    assertEquals("é".repeat(32), back.text());
+    String msg = "x".repeat(RoomMessage.MAX_MESSAGE_BYTES + 1);
+    assertEquals(RoomMessage.MAX_MESSAGE_BYTES,
+        RoomMessage.decode(RoomMessage.error(RoomMessage.Code.MALFORMED, msg).encode()).text().length());
+  }
+
+  @Test
+  void malformed_isRefused() {
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(new byte[RoomMessage.BYTES - 1]));
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(new byte[RoomMessage.BYTES + 1]));
+    byte[] unknown = new byte[RoomMessage.BYTES];
+    unknown[0] = 99;
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(unknown));
+    byte[] zero = new byte[RoomMessage.BYTES];
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(zero));
+    byte[] longName = RoomMessage.welcome("a").encode();
+    longName[1] = (byte) (RoomMessage.MAX_NAME_BYTES + 1);
+    RoomProtocolException e = assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(longName));
+    assertTrue(e.getMessage().contains("more than"), e.getMessage());
+    byte[] badCode = RoomMessage.error(RoomMessage.Code.FULL, "").encode();
+    badCode[1] = 0;
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(badCode));
+  }
+
+  @Test
+  void toString_neverShowsTheSecret() {
+    String s = RoomMessage.join(filled(32, 0x5a)).toString();
+    assertTrue(!s.contains("5a") && !s.contains("90"), s);
+  }
+}
