@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.kith.node.base.KithException;
 import org.kith.node.model.Hit;
 import org.kith.node.model.Model;
@@ -46,6 +47,15 @@ public final class NoteStore {
 
   /** Notes added and removed when one source was replaced. */
   record Replaced(int added, int removed) {}
+
+  /** Told of every change to the notes once it is committed, in order (search keeps its word index by it). */
+  public interface Listener {
+    void added(List<Note> notes);
+
+    void removed(List<NoteId> ids);
+  }
+
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   private final Vault vault;
   private final Model model;
@@ -145,6 +155,9 @@ public final class NoteStore {
     if (index != null) {
       index.remove(n.id().bytes());
     }
+    for (Listener l : listeners) {
+      l.removed(List.of(n.id()));
+    }
     return n;
   }
 
@@ -185,6 +198,33 @@ public final class NoteStore {
       throw Vaults.translate(e);
     }
     return n[0];
+  }
+
+  /**
+   * Hands {@code l} every note held now, then tells it of each change. Both under the lock that orders changes,
+   * so it misses none and sees none twice.
+   */
+  public synchronized void subscribe(Listener l) throws KithException {
+    l.added(list());
+    listeners.add(l);
+  }
+
+  /** The ids and cosine similarities of the {@code k} notes nearest to a query vector, best first. */
+  public List<Hit> nearestHits(float[] query, int k) throws KithException {
+    ensureIndex();
+    return index().topK(query, k);
+  }
+
+  /** The cosine similarity of a note to a query vector; NaN when the note is gone. */
+  public float similarity(NoteId id, float[] query) throws KithException {
+    ensureIndex();
+    return index().similarity(id.bytes(), query);
+  }
+
+  /** The note with this id, if it is still there. */
+  public java.util.Optional<Note> find(NoteId id) throws KithException {
+    byte[] v = get(id.bytes());
+    return v == null ? java.util.Optional.empty() : java.util.Optional.of(decodeChecked(id.bytes(), v));
   }
 
   /** The {@code k} notes nearest to a query vector made by this node's model. */
@@ -282,6 +322,14 @@ public final class NoteStore {
     }
     for (int i = 0; i < notes.size(); i++) {
       index.put(notes.get(i).id().bytes(), vectors.get(i));
+    }
+    for (Listener l : listeners) {
+      if (!gone.isEmpty()) {
+        l.removed(gone);
+      }
+      if (!notes.isEmpty()) {
+        l.added(notes);
+      }
     }
   }
 
