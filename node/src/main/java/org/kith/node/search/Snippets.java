@@ -52,25 +52,12 @@ public final class Snippets {
       return new Passage("", List.of());
     }
     Window w = choose(ws, win -> weight(text.substring(win.start(), win.end()), q, idf));
-    return render(text, w, q);
+    return render(text, around(text, w, q), q);
   }
 
   /** The windows of {@code text}, in order, skipping a first line that only repeats {@code title}. */
   public static List<Window> windows(String text, String title) {
-    List<Window> sentences = new ArrayList<>();
-    int from = skipTitle(text, title);
-    Matcher m = SENTENCE_END.matcher(text);
-    m.region(from, text.length());
-    int pos = from;
-    while (m.find()) {
-      if (m.start() > pos) {
-        sentences.add(new Window(pos, m.start()));
-      }
-      pos = m.end();
-    }
-    if (pos < text.length()) {
-      sentences.add(new Window(pos, text.length()));
-    }
+    List<Window> sentences = sentences(text, skipTitle(text, title), text.length());
     List<Window> out = new ArrayList<>();
     for (int i = 0; i < sentences.size(); i++) {
       int start = sentences.get(i).start();
@@ -81,6 +68,42 @@ public final class Snippets {
       out.add(new Window(start, end));
     }
     return out;
+  }
+
+  /**
+   * The part of a window from the first sentence that holds a question word to the last one that does: the
+   * window was as long as fits, and its other sentences only stand between the reader and the answer.
+   */
+  static Window around(String text, Window w, QueryTerms q) {
+    List<Window> sentences = sentences(text, w.start(), w.end());
+    int first = -1;
+    int last = -1;
+    for (int i = 0; i < sentences.size(); i++) {
+      Window s = sentences.get(i);
+      if (!highlights(text.substring(s.start(), s.end()), q).isEmpty()) {
+        first = first < 0 ? i : first;
+        last = i;
+      }
+    }
+    return first < 0 ? w : new Window(sentences.get(first).start(), sentences.get(last).end());
+  }
+
+  /** The sentences (and lines) of {@code text} between {@code from} and {@code to}. */
+  static List<Window> sentences(String text, int from, int to) {
+    List<Window> sentences = new ArrayList<>();
+    Matcher m = SENTENCE_END.matcher(text);
+    m.region(from, to);
+    int pos = from;
+    while (m.find()) {
+      if (m.start() > pos) {
+        sentences.add(new Window(pos, m.start()));
+      }
+      pos = m.end();
+    }
+    if (pos < to) {
+      sentences.add(new Window(pos, to));
+    }
+    return sentences;
   }
 
   /** The window {@code score} likes best; the earliest on a tie, and the first when none scores above 0. */
