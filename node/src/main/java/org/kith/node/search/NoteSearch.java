@@ -138,7 +138,7 @@ public final class NoteSearch {
           sim.put(w, dot(windowVectors.get(next++), vector));
         }
         // +1 keeps every cosine above 0, which choose() reads as "no match".
-        p = Snippets.render(m.note().text(), Snippets.choose(ws, w -> 1 + sim.get(w)), q);
+        p = Snippets.render(m.note().text(), Snippets.choose(ws, w -> 1 + sim.get(w)), q, ws.get(0).start());
       } else {
         p = Snippets.best(m.note().text(), m.note().title(), q, idf);
       }

@@ -52,7 +52,7 @@ public final class Snippets {
       return new Passage("", List.of());
     }
     Window w = choose(ws, win -> weight(text.substring(win.start(), win.end()), q, idf));
-    return render(text, around(text, w, q), q);
+    return render(text, around(text, w, q), q, ws.get(0).start());
   }
 
   /** The windows of {@code text}, in order, skipping a first line that only repeats {@code title}. */
@@ -135,8 +135,11 @@ public final class Snippets {
     return w;
   }
 
-  /** The window as shown: cut to the limit around its first match, whitespace folded, "…" where text goes on. */
-  public static Passage render(String text, Window w, QueryTerms q) {
+  /**
+   * The window as shown: cut to the limit around its first match, whitespace folded, "…" where text goes on
+   * (before it, only text past {@code from}, where the text starts once its title line is dropped).
+   */
+  public static Passage render(String text, Window w, QueryTerms q, int from) {
     int start = w.start();
     int end = w.end();
     if (end - start > MAX_PASSAGE_CHARS) {
@@ -164,7 +167,7 @@ public final class Snippets {
     }
     String body = HEADING_MARKS.matcher(text.substring(start, end).strip()).replaceFirst("")
         .replaceAll("(?m)^#{1,6}\\s+", "").replaceAll("\\s+", " ").strip();
-    boolean before = !text.substring(0, start).isBlank() && start > skipTitle(text, null);
+    boolean before = start > from && !text.substring(from, start).isBlank();
     boolean after = !text.substring(end).isBlank();
     String shown = (before ? ELLIPSIS : "") + body + (after ? ELLIPSIS : "");
     return new Passage(shown, highlights(shown, q));
