@@ -38,20 +38,20 @@ import org.apache.lucene.util.BytesRef;
  * the same scale from one question to the next. That is what lets {@link Ranking} add it to a cosine and cut
  * at one calibrated threshold.
  */
-final class LexicalIndex {
+public final class LexicalIndex {
   private static final String ID = "id";
   private static final String TEXT = "text";
   /** Lucene's default limit on the clauses of one query; questions are limited far below it anyway. */
   static final int MAX_QUERY_TERMS = 64;
 
   /** An item with its normalised lexical score. */
-  record Scored(String id, float score) {}
+  public record Scored(String id, float score) {}
 
   private final ByteBuffersDirectory dir = new ByteBuffersDirectory();
   private final IndexWriter writer;
   private final SearcherManager searchers;
 
-  LexicalIndex() {
+  public LexicalIndex() {
     try {
       IndexWriterConfig cfg = new IndexWriterConfig(QueryTerms.ANALYZER);
       cfg.setCommitOnClose(false);
@@ -63,7 +63,7 @@ final class LexicalIndex {
   }
 
   /** Adds or replaces items, each as its passages. */
-  synchronized void put(Map<String, List<String>> passagesById) {
+  public synchronized void put(Map<String, List<String>> passagesById) {
     try {
       for (Map.Entry<String, List<String>> e : passagesById.entrySet()) {
         List<Document> docs = new ArrayList<>();
@@ -93,12 +93,12 @@ final class LexicalIndex {
   }
 
   /** The {@code n} best items for {@code q}, best first; nothing when no term of it occurs. */
-  List<Scored> top(QueryTerms q, int n) {
+  public List<Scored> top(QueryTerms q, int n) {
     return run(q, n, null);
   }
 
   /** The scores of just these items (those that match nothing are left out). */
-  Map<String, Float> scores(QueryTerms q, Collection<String> ids) {
+  public Map<String, Float> scores(QueryTerms q, Collection<String> ids) {
     Map<String, Float> out = new HashMap<>();
     if (ids.isEmpty()) {
       return out;
