@@ -213,7 +213,9 @@ async function main() {
     });
 
     await step('search', a, async () => {
-      await a.fill('#search-q', 'how do I mend a puncture');
+      // Not "how do I mend a puncture": MiniLM puts it at 0.21 from this note, under the calibrated cut-off
+      // (issue 12), where the page rightly says "no good answer" rather than guess.
+      await a.fill('#search-q', 'puncture repair');
       await a.press('#search-q', 'Enter');
       await a.waitForSelector('#search-results li');
       const first = await a.locator('#search-results li h3').first().textContent();

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.kith.node.base.KithException;
@@ -37,9 +38,6 @@ import org.kith.storage.VaultReadOnlyException;
 public final class NoteStore {
   /** Most results one search returns. */
   public static final int MAX_K = 100;
-
-  /** A note and its cosine similarity to a query. */
-  public record Scored(Note note, float score) {}
 
   /** What an import did. */
   public record ImportResult(int files, int unchanged, int updated, int notesAdded, int notesRemoved,
@@ -222,22 +220,9 @@ public final class NoteStore {
   }
 
   /** The note with this id, if it is still there. */
-  public java.util.Optional<Note> find(NoteId id) throws KithException {
+  public Optional<Note> find(NoteId id) throws KithException {
     byte[] v = get(id.bytes());
-    return v == null ? java.util.Optional.empty() : java.util.Optional.of(decodeChecked(id.bytes(), v));
-  }
-
-  /** The {@code k} notes nearest to a query vector made by this node's model. */
-  public List<Scored> nearest(float[] query, int k) throws KithException {
-    ensureIndex();
-    List<Scored> hits = new ArrayList<>();
-    for (Hit h : index().topK(query, k)) {
-      byte[] v = get(h.id());
-      if (v != null) {
-        hits.add(new Scored(decodeChecked(h.id(), v), h.score()));
-      }
-    }
-    return hits;
+    return v == null ? Optional.empty() : Optional.of(decodeChecked(id.bytes(), v));
   }
 
   private synchronized VectorIndex index() {

@@ -38,7 +38,7 @@ import org.apache.lucene.util.BytesRef;
  * the same scale from one question to the next. That is what lets {@link Ranking} add it to a cosine and cut
  * at one calibrated threshold.
  */
-public final class LexicalIndex {
+public final class LexicalIndex implements AutoCloseable {
   private static final String ID = "id";
   private static final String TEXT = "text";
   /** Lucene's default limit on the clauses of one query; questions are limited far below it anyway. */
@@ -158,6 +158,17 @@ public final class LexicalIndex {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("an in-memory index failed", e);
+    }
+  }
+
+  /** Drops the index; its memory goes with it. */
+  @Override
+  public synchronized void close() {
+    try {
+      searchers.close();
+      writer.rollback();
+    } catch (IOException e) {
+      throw new UncheckedIOException("an in-memory index failed to close", e);
     }
   }
 

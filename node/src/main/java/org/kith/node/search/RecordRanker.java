@@ -62,13 +62,14 @@ public final class RecordRanker {
     Map<String, Float> lex = Map.of();
     QueryTerms terms = text == null ? new QueryTerms(java.util.Set.of()) : QueryTerms.of(text);
     if (ranking.lexicalWeight() > 0 && !terms.terms().isEmpty() && !candidates.isEmpty()) {
-      LexicalIndex idx = new LexicalIndex();
-      Map<String, List<String>> docs = new LinkedHashMap<>();
-      for (Held h : candidates) {
-        docs.put(h.record.id().hex(), List.of(RecordText.text(h.record)));
+      try (LexicalIndex idx = new LexicalIndex()) {
+        Map<String, List<String>> docs = new LinkedHashMap<>();
+        for (Held h : candidates) {
+          docs.put(h.record.id().hex(), List.of(RecordText.text(h.record)));
+        }
+        idx.put(docs);
+        lex = idx.scores(terms, docs.keySet());
       }
-      idx.put(docs);
-      lex = idx.scores(terms, docs.keySet());
     }
     long now = clock.millis();
     List<Scored> out = new ArrayList<>();
