@@ -47,7 +47,7 @@ public final class NoteSearch {
 
   public Result search(String query, int k, Ranking ranking) throws KithException {
     if (query == null || query.isBlank()) {
-      throw KithException.badInput("the search query is empty");
+      throw KithException.badInput("the search query is empty: say what you are looking for, in plain words");
     }
     if (k < 1 || k > NoteStore.MAX_K) {
       throw KithException.badInput("-k must be between 1 and " + NoteStore.MAX_K + ": " + k);
