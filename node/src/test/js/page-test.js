@@ -252,7 +252,9 @@ async function main() {
     });
 
     await step('search', a, async () => {
-      await a.fill('#search-q', 'how do I mend a puncture');
+      // Not "how do I mend a puncture": MiniLM puts it at 0.21 from this note, under the calibrated cut-off
+      // (issue 12), where the page rightly says "no good answer" rather than guess.
+      await a.fill('#search-q', 'puncture repair');
       await a.press('#search-q', 'Enter');
       await a.waitForSelector('#search-results li');
       const first = await a.locator('#search-results li h3').first().textContent();
@@ -327,6 +329,44 @@ async function main() {
       check(gone === 400, `the deleted note answers ${gone}`);
       await a.setViewportSize({ width: 1100, height: 900 });
       return `opened, edited and deleted ${id.slice(0, 8)}`;
+    });
+
+    await step('search-as-you-type-in-view', a, async () => {
+      // Issue 12: results come as you type (debounced) and are in view on a 1280x800 screen, not below the fold.
+      await a.setViewportSize({ width: 1280, height: 800 });
+      await go(a, 'status');
+      await go(a, 'notes');
+      await a.evaluate(() => window.scrollTo(0, 0));
+      // Emptying the box clears the results (after the pause), so what shows next is this search's.
+      await a.fill('#search-q', '');
+      await a.waitForFunction(() => !document.querySelector('#search-results li'));
+      const typed = 'patch a flat tyre';
+      let searches = 0;
+      const count = (r) => { if (r.url().includes('/v1/search?')) searches++; };
+      a.on('request', count);
+      await a.type('#search-q', typed, { delay: 20 });
+      await a.waitForSelector('#search-results li .snippet mark:text-is("tyre")');
+      await a.waitForSelector('#search-status:has-text("best first")');
+      a.off('request', count);
+      check(searches >= 1 && searches < typed.length / 2, `${searches} searches for ${typed.length} keystrokes`);
+      const li = a.locator('#search-results li').first();
+      check(await li.locator('h3').textContent() === 'Bicycle repair', 'the bike note is not first');
+      const marks = await li.locator('.snippet mark').allTextContents();
+      check(marks.includes('patch') && marks.includes('tyre'), `marked words: ${marks}`);
+      const passage = await li.locator('.snippet').textContent();
+      check(!passage.startsWith('Bicycle repair'), `the passage repeats the title: ${passage}`);
+      const box = await li.boundingBox();
+      check(box && box.y >= 0 && box.y + Math.min(box.height, 120) <= 800,
+        `the first result is not in view at 1280x800 (top ${box && box.y})`);
+      const scrolled = await a.evaluate(() => window.scrollY);
+      check(scrolled === 0, `the page scrolled by ${scrolled}`);
+      // Nothing fits: say so, rather than show the least bad note.
+      await a.fill('#search-q', 'recommend a good dentist');
+      await a.waitForSelector('#search-status:has-text("No good answer in your vault")');
+      check(await a.locator('#search-results li').count() === 0, 'results shown although none is good');
+      await a.fill('#search-q', '');
+      await a.setViewportSize({ width: 1100, height: 900 });
+      return `${searches} searches for ${typed.length} keystrokes; first result at y=${Math.round(box.y)}: ${passage}`;
     });
 
     await step('invite-with-qr', a, async () => {
@@ -626,9 +666,10 @@ async function main() {
           await go(p, view);
           await p.waitForLoadState('networkidle');
           if (view === 'ask') {
-            await p.fill('#ask-q', 'who has a ladder?');
+            // A question Alice's own notes answer (Bob is blocked by now), so answers with marked words are audited.
+            await p.fill('#ask-q', 'who fixes broken kettles?');
             await p.click('#ask-form button[type=submit]');
-            await p.waitForSelector('#ask-results li');
+            await p.waitForSelector('#ask-results li .snippet mark');
             await p.waitForFunction(() => !document.querySelector('#ask-form button').disabled);
           }
           if (view === 'people') {

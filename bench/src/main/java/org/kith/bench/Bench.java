@@ -21,6 +21,7 @@ public final class Bench {
     list.add(new org.kith.bench.net.FloodBenchmark());
     list.add(new org.kith.bench.node.UnlockBenchmark());
     list.add(new org.kith.bench.ask.AskBenchmark());
+    list.add(new org.kith.bench.answers.AnswersBenchmark());
     return list;
   }
 

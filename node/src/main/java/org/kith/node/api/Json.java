@@ -13,6 +13,7 @@ import org.kith.node.notes.Note;
 import org.kith.node.notes.NoteStore;
 import org.kith.node.peers.Peer;
 import org.kith.node.records.Sharing;
+import org.kith.node.search.Snippets;
 
 /** The JSON shapes of the API (spec/API.md); the CLI's --json output is the same. */
 public final class Json {
@@ -30,6 +31,19 @@ public final class Json {
     o.addProperty("updatedAt", Instant.ofEpochMilli(n.updatedAtMillis()).toString());
     o.addProperty("source", n.source());
     return o;
+  }
+
+  /** The passage that matched and where the question's words stand in it: [[start, end], ...] in UTF-16 units. */
+  static void passage(JsonObject o, Snippets.Passage p) {
+    o.addProperty("passage", p.text());
+    JsonArray hs = new JsonArray();
+    for (Snippets.Range r : p.highlights()) {
+      JsonArray pair = new JsonArray();
+      pair.add(r.start());
+      pair.add(r.end());
+      hs.add(pair);
+    }
+    o.add("highlights", hs);
   }
 
   public static JsonObject peer(Peer p, boolean connected) {

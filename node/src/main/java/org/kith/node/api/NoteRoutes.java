@@ -15,6 +15,7 @@ import org.kith.node.notes.Importer;
 import org.kith.node.notes.Note;
 import org.kith.node.notes.NoteId;
 import org.kith.node.notes.NoteStore;
+import org.kith.node.search.NoteSearch;
 
 /** Notes and searching your own vault: {@code /v1/notes…} and {@code /v1/search}. */
 public final class NoteRoutes {
@@ -160,19 +161,28 @@ public final class NoteRoutes {
     }
   }
 
-  static JsonArray search(KithNode node, String text, String kText) throws KithException {
+  /**
+   * The notes that match well enough, best first, each with the passage that matched and where the question's
+   * words stand in it; {@code noGoodAnswer} when the vault has notes but none passed the cut-off.
+   */
+  static JsonObject search(KithNode node, String text, String kText) throws KithException {
     int k;
     try {
       k = Integer.parseInt(kText == null ? "5" : kText);
     } catch (NumberFormatException e) {
       throw KithException.badInput("k must be a number: " + kText);
     }
+    NoteSearch.Result r = node.search().search(text, k);
     JsonArray a = new JsonArray();
-    for (NoteStore.Scored h : node.search().search(text, k)) {
-      JsonObject o = Json.note(h.note(), false);
-      o.addProperty("score", Math.round(h.score() * 10000) / 10000.0);
+    for (NoteSearch.Match m : r.matches()) {
+      JsonObject o = Json.note(m.note(), false);
+      o.addProperty("score", Math.round(m.score() * 10000) / 10000.0);
+      Json.passage(o, m.passage());
       a.add(o);
     }
-    return a;
+    JsonObject o = new JsonObject();
+    o.add("results", a);
+    o.addProperty("noGoodAnswer", r.noGoodAnswer());
+    return o;
   }
 }

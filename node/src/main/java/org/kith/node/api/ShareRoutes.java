@@ -21,6 +21,7 @@ import org.kith.node.query.Asking;
 import org.kith.node.records.Held;
 import org.kith.node.records.RecordStore;
 import org.kith.node.records.RecordText;
+import org.kith.node.search.Snippets;
 import org.kith.node.records.Sharing;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.RecordKind;
@@ -203,6 +204,7 @@ final class ShareRoutes {
       i.addProperty("kind", it.kind());
       i.addProperty("title", it.title());
       i.addProperty("snippet", it.snippet());
+      Json.passage(i, new Snippets.Passage(it.snippet(), it.highlights()));
       i.addProperty("author", it.author());
       i.add("path", Json.strings(it.path()));
       i.addProperty("createdAt", Instant.ofEpochMilli(it.createdAtMillis()).toString());
@@ -211,6 +213,7 @@ final class ShareRoutes {
       items.add(i);
     }
     o.add("results", items);
+    o.addProperty("noGoodAnswer", res.noGoodAnswer());
     o.addProperty("hops", hops);
     o.addProperty("asked", res.asked());
     o.addProperty("answered", res.answered());

@@ -322,7 +322,7 @@ final class DemoCommand implements Callable<Integer> {
     b.addProperty("hops", hops);
     b.addProperty("timeoutMs", ASK_TIMEOUT.toMillis());
     JsonObject o = p.call("POST", "/v1/ask", Map.of(), b).getAsJsonObject();
-    // Only answers that match, so the story stays readable; `kith ask` itself shows the top k whatever they score.
+    // Only answers that match well, so the story stays readable; `kith ask` shows all that pass the cut-off.
     com.google.gson.JsonArray relevant = new com.google.gson.JsonArray();
     o.getAsJsonArray("results").forEach(e -> {
       if (e.getAsJsonObject().get("score").getAsDouble() >= MIN_SHOWN_SCORE) {

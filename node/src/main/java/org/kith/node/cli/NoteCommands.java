@@ -219,7 +219,9 @@ final class NoteCommands implements Runnable {
   }
 
   @Command(name = "search", mixinStandardHelpOptions = true,
-      description = "Find your own notes by meaning (your vault only; `ask` will also ask your peers).")
+      description = {"Find your own notes by meaning and by their words (your vault only; `ask` also asks your",
+        "peers). Shows each note's title and, under it, the passage that matched; says \"No good answer\" when",
+        "nothing fits well enough."})
   static final class Search implements Callable<Integer> {
     @Parameters(paramLabel = "QUERY", arity = "1..*", description = "What you are looking for, in plain words.")
     List<String> words;
@@ -231,17 +233,23 @@ final class NoteCommands implements Runnable {
     public Integer call() throws KithException {
       Kith.Context c = Kith.ctx;
       Terminal t = c.terminal();
-      JsonArray a = c.call("GET", "/v1/search", Map.of("q", String.join(" ", words), "k", Integer.toString(k)), null)
-          .getAsJsonArray();
+      JsonObject o = c.call("GET", "/v1/search", Map.of("q", String.join(" ", words), "k", Integer.toString(k)),
+          null).getAsJsonObject();
+      t.json(o);
+      JsonArray a = o.getAsJsonArray("results");
       for (var e : a) {
         JsonObject h = e.getAsJsonObject();
-        t.sayf("%.3f  %s  %s%s%n", h.get("score").getAsDouble(), shortId(h), h.get("title").getAsString(),
+        t.sayf("%.2f  %s  %s%s%n", h.get("score").getAsDouble(), shortId(h), h.get("title").getAsString(),
             tagList(tags(h)));
+        if (!h.get("passage").getAsString().isEmpty()) {
+          t.sayMarked("      ", h.get("passage").getAsString(), h.getAsJsonArray("highlights"));
+        }
       }
-      if (a.isEmpty()) {
+      if (o.get("noGoodAnswer").getAsBoolean()) {
+        t.say("No good answer in your vault. Try other words, or see all your notes with `kith note list`.");
+      } else if (a.isEmpty()) {
         t.say("No notes yet. Add one with: kith note add \"...\"");
       }
-      t.json(a);
       return 0;
     }
   }

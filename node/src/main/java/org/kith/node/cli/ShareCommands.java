@@ -241,17 +241,20 @@ final class ShareCommands {
   /** Prints an ask result for people; the demo uses it too. */
   static void print(Terminal t, JsonObject o, long nowMs) {
     JsonArray rs = o.getAsJsonArray("results");
-    if (rs.isEmpty()) {
+    if (o.has("noGoodAnswer") && o.get("noGoodAnswer").getAsBoolean()) {
+      t.say(o.get("asked").getAsInt() > 0 ? "  No good answer in your vault or from your peers."
+          : "  No good answer in your vault.");
+    } else if (rs.isEmpty()) {
       t.say("  (no answers)");
     }
     for (JsonElement e : rs) {
       JsonObject r = e.getAsJsonObject();
       List<String> path = new ArrayList<>();
       r.getAsJsonArray("path").forEach(p -> path.add(p.getAsString()));
-      t.sayf("  %.2f  %-7s from %s, %s, via %s%n", r.get("score").getAsDouble(), r.get("kind").getAsString(),
-          r.get("author").getAsString(), TimeWords.ago(r.get("createdAt").getAsString(), nowMs),
-          String.join(" → ", path));
-      t.say("        " + r.get("snippet").getAsString());
+      t.sayf("  %.2f  %s%n", r.get("score").getAsDouble(), r.get("title").getAsString());
+      t.sayMarked("        ", r.get("passage").getAsString(), r.getAsJsonArray("highlights"));
+      t.sayf("        %s from %s, %s, via %s%n", r.get("kind").getAsString(), r.get("author").getAsString(),
+          TimeWords.ago(r.get("createdAt").getAsString(), nowMs), String.join(" → ", path));
     }
     JsonArray silent = o.getAsJsonArray("silent");
     if (!silent.isEmpty()) {

@@ -37,6 +37,34 @@ final class Terminal {
     }
   }
 
+  /**
+   * A passage, after {@code indent}, with the ranges {@code highlights} names ([start, end] pairs in UTF-16
+   * units) in bold on a terminal. Each piece is cleaned on its own and the bold codes are ours, added after.
+   */
+  void sayMarked(String indent, String text, com.google.gson.JsonArray highlights) {
+    if (json) {
+      return;
+    }
+    StringBuilder b = new StringBuilder(TerminalText.clean(indent));
+    int at = 0;
+    for (JsonElement e : highlights == null ? new com.google.gson.JsonArray() : highlights) {
+      int start = e.getAsJsonArray().get(0).getAsInt();
+      int end = e.getAsJsonArray().get(1).getAsInt();
+      if (start < at || end > text.length() || end <= start) {
+        continue;
+      }
+      b.append(TerminalText.clean(text.substring(at, start)));
+      String word = TerminalText.clean(text.substring(start, end));
+      b.append(interactive ? BOLD + word + PLAIN : word);
+      at = end;
+    }
+    b.append(TerminalText.clean(text.substring(at)));
+    out.println(b);
+  }
+
+  private static final String BOLD = "\u001b[1m";
+  private static final String PLAIN = "\u001b[22m";
+
   /** Machine output; printed only in --json mode. */
   void json(JsonElement e) {
     if (json) {

@@ -165,10 +165,15 @@ public final class Inbox {
     ranker.ensureVectors(List.of(need));
     float[] q = need.vector();
     List<Match> notes = new ArrayList<>();
-    for (NoteStore.Scored s : search.search(q, MAX_MATCHES)) {
-      if (s.score() >= MIN_SIMILARITY) {
-        notes.add(new Match(s.note().id().hex(), s.score()));
+    // By meaning only (no question words): the cosine of each candidate, as for offers below.
+    for (NoteSearch.Match m : search.rank("", q, MAX_MATCHES, org.kith.node.search.Ranking.VECTOR_ONLY)) {
+      if (m.cosine() >= MIN_SIMILARITY) {
+        notes.add(new Match(m.note().id().hex(), m.cosine()));
       }
+    }
+    notes.sort((a, b) -> Float.compare(b.score(), a.score()));
+    if (notes.size() > MAX_MATCHES) {
+      notes.subList(MAX_MATCHES, notes.size()).clear();
     }
     List<Held> ownOffers = records.own(false).stream().filter(h -> h.record.kind() == RecordKind.OFFER).toList();
     List<Match> offers = new ArrayList<>();

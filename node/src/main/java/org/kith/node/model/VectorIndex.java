@@ -155,6 +155,19 @@ public final class VectorIndex {
     }
   }
 
+  /** The cosine similarity of {@code query} to the vector stored under {@code id}; NaN when there is none. */
+  public float similarity(byte[] id, float[] query) {
+    checkId(id);
+    float[] q = unit(query, "query");
+    lock.readLock().lock();
+    try {
+      Integer slot = slots.get(ByteBuffer.wrap(id));
+      return slot == null ? Float.NaN : dot(data, slot * dimensions, q);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /**
    * The {@code k} stored vectors most similar to {@code query}, best first; equal scores are ordered by id
    * (unsigned lexicographic). Fewer than {@code k} when the index holds fewer.

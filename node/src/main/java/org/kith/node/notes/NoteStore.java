@@ -13,7 +13,9 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.kith.node.base.KithException;
 import org.kith.node.model.Hit;
 import org.kith.node.model.Model;
@@ -50,6 +52,15 @@ public final class NoteStore {
 
   /** What importing one source did: whether it was new, notes added, notes updated in place, notes removed. */
   record Replaced(boolean isNew, int added, List<NoteId> updated, int removed) {}
+
+  /** Told of every change to the notes once it is committed, in order (search keeps its word index by it). */
+  public interface Listener {
+    void added(List<Note> notes);
+
+    void removed(List<NoteId> ids);
+  }
+
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   private final Vault vault;
   private final Model model;
@@ -155,6 +166,9 @@ public final class NoteStore {
     if (index != null) {
       index.remove(n.id().bytes());
     }
+    for (Listener l : listeners) {
+      l.removed(List.of(n.id()));
+    }
     return n;
   }
 
@@ -225,17 +239,31 @@ public final class NoteStore {
     return n[0];
   }
 
-  /** The {@code k} notes nearest to a query vector made by this node's model. */
-  public List<Scored> nearest(float[] query, int k) throws KithException {
+  /**
+   * Hands {@code l} every note held now, then tells it of each change. Both under the lock that orders changes,
+   * so it misses none and sees none twice.
+   */
+  public synchronized void subscribe(Listener l) throws KithException {
+    l.added(list());
+    listeners.add(l);
+  }
+
+  /** The ids and cosine similarities of the {@code k} notes nearest to a query vector, best first. */
+  public List<Hit> nearestHits(float[] query, int k) throws KithException {
     ensureIndex();
-    List<Scored> hits = new ArrayList<>();
-    for (Hit h : index().topK(query, k)) {
-      byte[] v = get(h.id());
-      if (v != null) {
-        hits.add(new Scored(decodeChecked(h.id(), v), h.score()));
-      }
-    }
-    return hits;
+    return index().topK(query, k);
+  }
+
+  /** The cosine similarity of a note to a query vector; NaN when the note is gone. */
+  public float similarity(NoteId id, float[] query) throws KithException {
+    ensureIndex();
+    return index().similarity(id.bytes(), query);
+  }
+
+  /** The note with this id, if it is still there. */
+  public Optional<Note> find(NoteId id) throws KithException {
+    byte[] v = get(id.bytes());
+    return v == null ? Optional.empty() : Optional.of(decodeChecked(id.bytes(), v));
   }
 
   private synchronized VectorIndex index() {
@@ -333,6 +361,14 @@ public final class NoteStore {
     }
     for (int i = 0; i < notes.size(); i++) {
       index.put(notes.get(i).id().bytes(), vectors.get(i));
+    }
+    for (Listener l : listeners) {
+      if (!gone.isEmpty()) {
+        l.removed(gone);
+      }
+      if (!notes.isEmpty()) {
+        l.added(notes);
+      }
     }
   }
 

@@ -84,7 +84,7 @@ public final class Passages {
   }
 
   /** Paragraphs packed up to the limit; an over-long paragraph is cut at sentence ends, then at spaces. */
-  static List<String> chunk(String text) {
+  public static List<String> chunk(String text) {
     if (text.length() <= MAX_PASSAGE_CHARS) {
       return List.of(text);
     }

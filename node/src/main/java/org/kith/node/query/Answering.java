@@ -28,6 +28,7 @@ import org.kith.node.peers.PeerService;
 import org.kith.node.records.Held;
 import org.kith.node.records.RecordCodec;
 import org.kith.node.records.RecordStore;
+import org.kith.node.search.Ranking;
 import org.kith.node.search.RecordRanker;
 import org.kith.node.search.RecordRanker.Scored;
 import org.kith.node.sync.SyncServer;
@@ -192,7 +193,7 @@ public final class Answering {
       // Records of our own peers whose authors allowed one more hop; never the asker's own.
       candidates.addAll(store.peerRecords(h -> h.record.record().getReach() >= 2 && !h.author().equals(from)));
     }
-    List<Scored> local = ranker.rank(candidates, qv, k);
+    List<Scored> local = ranker.rank(candidates, q.getText(), qv, k, Ranking.HYBRID);
     long waitMs = deadline - RELAY_MARGIN_MS - now;
     if (q.getHops() < 2 || waitMs <= 0) {
       return CompletableFuture.completedFuture(build(q, signed(local), q.getHops() >= 2));
@@ -233,7 +234,7 @@ public final class Answering {
     Set<RecordId> ids = new HashSet<>();
     try {
       List<Scored> all = new ArrayList<>(local);
-      all.addAll(ranker.rank(relayed, qv, q.getK()));
+      all.addAll(ranker.rank(relayed, q.getText(), qv, q.getK(), Ranking.HYBRID));
       all.sort(Comparator.comparingDouble((Scored s) -> -s.score()));
       for (Scored s : all) {
         if (out.size() < q.getK() && ids.add(s.held().record.id())) {

@@ -23,7 +23,6 @@ import org.kith.node.model.Model;
 import org.kith.node.net.ErrorFrameException;
 import org.kith.node.net.PeerConnection;
 import org.kith.node.net.PeerRpc;
-import org.kith.node.notes.NoteStore;
 import org.kith.node.notes.TextChecks;
 import org.kith.node.peers.Peer;
 import org.kith.node.peers.PeerService;
@@ -32,6 +31,9 @@ import org.kith.node.records.RecordCodec;
 import org.kith.node.records.RecordStore;
 import org.kith.node.records.RecordText;
 import org.kith.node.search.NoteSearch;
+import org.kith.node.search.QueryTerms;
+import org.kith.node.search.Ranking;
+import org.kith.node.search.Snippets;
 import org.kith.node.search.RecordRanker;
 import org.kith.node.search.RecordRanker.Scored;
 import org.kith.protocol.Limits;
@@ -54,17 +56,29 @@ public final class Asking {
   /** Hops a person may ask for; 0 searches only what this node already holds. */
   public static final int MAX_ASK_HOPS = Limits.MAX_HOPS;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  /** How answers are scored and cut, on this node, for its own notes and for every record it is sent. */
+  static final Ranking RANKING = Ranking.HYBRID;
+  private static final String PROFILE = RecordText.kindName(RecordKind.PROFILE);
   /** Extra wait past the timeout for answers already on the wire. */
   static final Duration GRACE = Duration.ofMillis(200);
 
-  /** One result, with where it came from. */
-  public record Item(String id, String kind, String title, String snippet, String author, List<String> path,
-      long createdAtMillis, float score, boolean local) {}
+  /**
+   * One result, with where it came from. {@code snippet} is the passage that matched, {@code highlights} where
+   * the question's words stand in it.
+   */
+  public record Item(String id, String kind, String title, String snippet, List<Snippets.Range> highlights,
+      String author, List<String> path, long createdAtMillis, float score, boolean local) {
+    public Item {
+      highlights = List.copyOf(highlights);
+    }
+  }
 
   /** A peer that was asked and did not answer, and why. */
   public record Silent(String petname, String reason) {}
 
-  public record AskResult(List<Item> items, int asked, int answered, List<Silent> silent, int rejected) {}
+  /** {@code noGoodAnswer}: something was searched, but nothing passed the cut-off ({@link Ranking}). */
+  public record AskResult(List<Item> items, int asked, int answered, List<Silent> silent, int rejected,
+      boolean noGoodAnswer) {}
 
   private final Identity identity;
   private final Model model;
@@ -126,13 +140,17 @@ public final class Asking {
       throw KithException.badInput("--timeout must be between 100ms and " + Answering.MAX_QUERY_WAIT.toSeconds() + "s");
     }
     float[] qv = model.embed(text);
+    QueryTerms terms = QueryTerms.of(text);
     List<Item> items = new ArrayList<>();
-    for (NoteStore.Scored h : notes.search(qv, k)) {
-      items.add(new Item(h.note().id().hex(), "note", h.note().title(), RecordText.snippetOf(h.note().text()), "you",
-          List.of("your vault"), h.note().createdAtMillis(), h.score(), true));
+    boolean[] searched = {false};
+    NoteSearch.Result own = notes.search(text, qv, k, RANKING);
+    searched[0] = own.noGoodAnswer() || !own.matches().isEmpty();
+    for (NoteSearch.Match m : own.matches()) {
+      items.add(new Item(m.note().id().hex(), "note", m.note().title(), m.passage().text(),
+          m.passage().highlights(), "you", List.of("your vault"), m.note().createdAtMillis(), m.score(), true));
     }
-    for (Scored s : ranker.rank(store.peerRecords(h -> true), qv, k)) {
-      items.add(item(s.held().record, s.score(), s.held().from, true));
+    for (Scored s : good(ranker.rank(store.peerRecords(h -> true), text, qv, k, RANKING), searched)) {
+      items.add(item(s.held().record, s.score(), s.held().from, true, terms));
     }
     int asked = 0;
     int answered = 0;
@@ -207,15 +225,26 @@ public final class Asking {
           }
           got.add(new Held(v, via));
         }
-        for (Scored s : ranker.rank(got, qv, k)) {
-          items.add(item(s.held().record, s.score(), via, false));
+        for (Scored s : good(ranker.rank(got, text, qv, k, RANKING), searched)) {
+          items.add(item(s.held().record, s.score(), via, false, terms));
         }
       }
     }
-    return new AskResult(best(items, k), asked, answered, silent, rejected);
+    List<Item> best = best(items, k);
+    return new AskResult(best, asked, answered, silent, rejected, best.isEmpty() && searched[0]);
   }
 
-  /** Dedupes by record id, keeping the best-scored copy and preferring a direct path on a tie; best k first. */
+  /** Those that pass the cut-off; notes in {@code searched} whether there was anything to cut. */
+  private static List<Scored> good(List<Scored> ranked, boolean[] searched) {
+    searched[0] |= !ranked.isEmpty();
+    return ranked.stream().filter(s -> RANKING.good(s.score())).toList();
+  }
+
+  /**
+   * Dedupes by record id, keeping the best-scored copy and preferring a direct path on a tie; best k first.
+   * A topic profile only says that someone knows about a topic, and its centroid (the mean of many notes)
+   * can sit nearer a question than the one note that answers it: so answers come first, then profiles.
+   */
   private static List<Item> best(List<Item> items, int k) {
     Map<String, Item> best = new LinkedHashMap<>();
     for (Item it : items) {
@@ -226,18 +255,21 @@ public final class Asking {
       }
     }
     List<Item> out = new ArrayList<>(best.values());
-    out.sort(Comparator.comparingDouble((Item i) -> -i.score()));
+    out.sort(Comparator.comparing((Item i) -> i.kind().equals(PROFILE)).thenComparingDouble(i -> -i.score()));
     return out.size() > k ? new ArrayList<>(out.subList(0, k)) : out;
   }
 
-  private Item item(VerifiedRecord v, float score, PublicId via, boolean synced) {
+  private Item item(VerifiedRecord v, float score, PublicId via, boolean synced, QueryTerms terms) {
     PublicId author = authorOf(v);
     String viaName = via == null ? "?" : peers.book().get(via).map(Peer::petname).orElse("a peer");
     Optional<Peer> authorPeer = peers.book().get(author).filter(Peer::paired);
     String authorName = authorPeer.map(Peer::petname).orElse("someone " + viaName + " knows");
     List<String> path = author.equals(via) ? List.of(synced ? authorName + " (synced)" : authorName)
         : List.of(viaName, authorName);
-    return new Item(v.id().hex(), RecordText.kindName(v.kind()), RecordText.title(v), RecordText.snippet(v),
+    Snippets.Passage p = v.kind() == RecordKind.PROFILE || v.kind() == RecordKind.RETRACT
+        ? new Snippets.Passage(RecordText.snippet(v), Snippets.highlights(RecordText.snippet(v), terms))
+        : Snippets.best(RecordText.body(v), RecordText.title(v), terms, Map.of());
+    return new Item(v.id().hex(), RecordText.kindName(v.kind()), RecordText.title(v), p.text(), p.highlights(),
         authorName, path, v.record().getCreatedAtMs(), score, synced);
   }
 

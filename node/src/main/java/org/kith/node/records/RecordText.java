@@ -32,6 +32,11 @@ public final class RecordText {
     };
   }
 
+  /** What a record says, as written: a note's text, an offer's or need's text, a profile's labels. */
+  public static String body(VerifiedRecord v) {
+    return v.kind() == RecordKind.NOTE ? v.content(NoteContent.class).getText() : text(v);
+  }
+
   public static String snippet(VerifiedRecord v) {
     if (v.kind() == RecordKind.PROFILE) {
       return "topics: " + String.join("; ", v.content(ProfileContent.class).getTopicsList().stream()

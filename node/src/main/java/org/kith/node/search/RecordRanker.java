@@ -23,8 +23,12 @@ public final class RecordRanker {
   /** Vectors of records seen in answers, kept so asking twice does not embed the same record twice. */
   public static final int MAX_CACHED_VECTORS = 10_000;
 
-  /** A scored record. */
-  public record Scored(Held held, float score) {}
+  /** A scored record: the score {@link Ranking} makes of its cosine and its lexical score. */
+  public record Scored(Held held, float score, float cosine, float lexical) {
+    public Scored(Held held, float score) {
+      this(held, score, score, 0);
+    }
+  }
 
   private final Model model;
   private final RecordStore store;
@@ -42,9 +46,31 @@ public final class RecordRanker {
     this.clock = clock;
   }
 
-  /** The best {@code k} of {@code candidates}; expired and retracted ones are dropped. */
+  /** The best {@code k} of {@code candidates} by meaning only; expired and retracted ones are dropped. */
   public List<Scored> rank(List<Held> candidates, float[] query, int k) throws KithException {
+    return rank(candidates, null, query, k, Ranking.VECTOR_ONLY);
+  }
+
+  /**
+   * The best {@code k} of {@code candidates} for the question {@code text} (embedded as {@code query}), by
+   * meaning and words as {@code ranking} says; expired and retracted ones are dropped, the cut-off is not
+   * applied. The words are scored by BM25 over these candidates alone, in an index that lives for this call.
+   */
+  public List<Scored> rank(List<Held> candidates, String text, float[] query, int k, Ranking ranking)
+      throws KithException {
     ensureVectors(candidates);
+    Map<String, Float> lex = Map.of();
+    QueryTerms terms = text == null ? new QueryTerms(java.util.Set.of()) : QueryTerms.of(text);
+    if (ranking.lexicalWeight() > 0 && !terms.terms().isEmpty() && !candidates.isEmpty()) {
+      try (LexicalIndex idx = new LexicalIndex()) {
+        Map<String, List<String>> docs = new LinkedHashMap<>();
+        for (Held h : candidates) {
+          docs.put(h.record.id().hex(), List.of(RecordText.text(h.record)));
+        }
+        idx.put(docs);
+        lex = idx.scores(terms, docs.keySet());
+      }
+    }
     long now = clock.millis();
     List<Scored> out = new ArrayList<>();
     for (Held h : candidates) {
@@ -65,7 +91,8 @@ public final class RecordRanker {
       } else {
         continue;
       }
-      out.add(new Scored(h, s));
+      float l = lex.getOrDefault(h.record.id().hex(), 0f);
+      out.add(new Scored(h, ranking.score(s, l), s, l));
     }
     out.sort(Comparator.comparingDouble((Scored s) -> -s.score()));
     return out.size() > k ? List.copyOf(out.subList(0, k)) : out;

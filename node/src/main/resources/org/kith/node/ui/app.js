@@ -252,16 +252,32 @@
     return Array.isArray(a.path) ? a.path.join(' → ') : a.path || '';
   }
 
+  // The passage that matched, with the question's words marked: `highlights` are [start, end) pairs in UTF-16
+  // code units, which is what JavaScript strings count in. Text goes in as text nodes, never as HTML.
+  function passageEl(text, highlights) {
+    const p = el('p', { class: 'snippet' });
+    let at = 0;
+    for (const h of Array.isArray(highlights) ? highlights : []) {
+      const [start, end] = h;
+      if (!(start >= at && end > start && end <= text.length)) continue;
+      p.append(text.slice(at, start), el('mark', { text: text.slice(start, end) }));
+      at = end;
+    }
+    p.append(text.slice(at));
+    return p;
+  }
+
   function renderAnswer(a) {
     const kind = a.kind || 'note';
     const when = a.createdAt || null;
     const path = pathOf(a);
-    // A title that only repeats the kind or the snippet's first words adds nothing to read.
+    // The title on its own; one that only repeats the kind ("offer") adds nothing to read.
     const t = (a.title || '').toLowerCase();
-    const title = t && t !== kind && !(a.snippet || '').toLowerCase().startsWith(t) ? a.title : null;
+    const title = t && t !== kind ? a.title : null;
+    const passage = a.passage !== undefined ? a.passage : a.snippet;
     return el('li', { class: `answer kind-${kind}` },
       title ? el('h3', { class: 'title', text: title }) : null,
-      el('p', { class: 'snippet', text: a.snippet || a.title || '' }),
+      passageEl(passage || (title ? '' : a.title || ''), a.highlights),
       el('p', { class: 'meta' },
         el('span', { class: 'kind', text: kind }), ' · ',
         el('span', { class: 'author', text: `by ${authorOf(a)}` }), ' · ',
@@ -279,7 +295,8 @@
       return;
     }
     const peers = r.asked ? ` ${r.answered} of ${r.asked} peer${r.asked === 1 ? '' : 's'} answered.` : '';
-    say('ask-status', `${answers.length ? n : 'No answers'}.${peers}`);
+    const none = r.noGoodAnswer ? `No good answer in your vault${r.asked ? ' or from your peers' : ''}` : 'No answers';
+    say('ask-status', `${answers.length ? n : none}.${peers}`);
     const silent = r.silent || [];
     say('ask-missing', silent.length
       ? `Did not answer in time: ${silent.map((x) => (x.reason ? `${x.peer} (${x.reason})` : x.peer)).join(', ')}.`
@@ -425,17 +442,51 @@
     if (keep) sel.value = keep;
   }
 
-  async function search(ev) {
-    ev.preventDefault();
-    const q = $('search-q').value.trim();
-    if (!q) return;
+  // A result of the notes search: the note's card with the passage that matched under its title.
+  function searchCard(n, byNote) {
+    const card = noteCard(n, byNote);
+    if (n.passage) card.querySelector('h3').after(passageEl(n.passage, n.highlights));
+    return card;
+  }
+
+  let searchGeneration = 0;
+  let searchTimer = null;
+  // Searching as you type waits for a pause this long, so a word typed is one search, not one per letter.
+  const SEARCH_DEBOUNCE_MS = 250;
+
+  async function runSearch(q) {
+    const generation = ++searchGeneration;
+    if (!q) {
+      $('search-results').replaceChildren();
+      say('search-status', '');
+      return;
+    }
     say('search-status', 'Searching…');
-    await busy(ev.target, 'search-status', async () => {
-      const hits = await get(`/v1/search?q=${encodeURIComponent(q)}&k=10`);
+    try {
+      const r = await get(`/v1/search?q=${encodeURIComponent(q)}&k=10`);
+      if (generation !== searchGeneration) return; // a newer search is on its way; show only that one
+      const hits = r.results || [];
       const byNote = sharedByNote();
-      $('search-results').replaceChildren(...hits.map((n) => noteCard(n, byNote)));
-      say('search-status', hits.length ? `${hits.length} result${hits.length === 1 ? '' : 's'}, best first.` : 'Nothing found.');
-    });
+      $('search-results').replaceChildren(...hits.map((n) => searchCard(n, byNote)));
+      say('search-status', hits.length ? `${hits.length} result${hits.length === 1 ? '' : 's'}, best first.`
+        : r.noGoodAnswer ? 'No good answer in your vault. Try other words, or browse all notes below.'
+          : 'No notes yet: add one below.');
+    } catch (e) {
+      if (generation !== searchGeneration) return;
+      say('search-status', '');
+      problem(e);
+    }
+  }
+
+  function search(ev) {
+    ev.preventDefault();
+    clearTimeout(searchTimer);
+    return runSearch($('search-q').value.trim());
+  }
+
+  function searchAsYouType() {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => runSearch($('search-q').value.trim()), SEARCH_DEBOUNCE_MS);
   }
 
   // True once the note is deleted.
@@ -1185,6 +1236,7 @@
     $('ask-form').addEventListener('submit', ask);
     $('note-form').addEventListener('submit', addNote);
     $('search-form').addEventListener('submit', search);
+    $('search-q').addEventListener('input', searchAsYouType);
     $('notes-filter').addEventListener('submit', (e) => { e.preventDefault(); loadNotes().catch(problem); });
     $('share-form').addEventListener('submit', share);
     $('aid-form').addEventListener('submit', shareAid);

@@ -203,6 +203,41 @@ class ApiServerTest {
   }
 
   @Test
+  void search_andAsk_carryThePassage_itsHighlights_andNoGoodAnswer() throws Exception {
+    String auth = "Bearer " + token;
+    services.notes().add("Trades on our street\nMaria (no. 14): electrician. "
+        + "Ahmed Rahimi (no. 22): plumber, fixed our leaking tap in an hour. Beata (no. 41): locksmith.", List.of());
+    services.notes().add("Compost bins behind the hall: greens and browns.", List.of());
+    HttpResponse<String> r = send("GET", "/v1/search?q=leaking%20tap%20Rahimi&k=3", null, "Authorization", auth);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+    assertFalse(o.get("noGoodAnswer").getAsBoolean());
+    JsonObject top = o.getAsJsonArray("results").get(0).getAsJsonObject();
+    assertEquals("Trades on our street", top.get("title").getAsString());
+    String passage = top.get("passage").getAsString();
+    assertEquals("…Ahmed Rahimi (no. 22): plumber, fixed our leaking tap in an hour.…", passage);
+    StringBuilder marked = new StringBuilder();
+    top.getAsJsonArray("highlights").forEach(h -> marked.append(passage, h.getAsJsonArray().get(0).getAsInt(),
+        h.getAsJsonArray().get(1).getAsInt()).append('|'));
+    assertEquals("Rahimi|leaking|tap|", marked.toString());
+
+    JsonObject none = JsonParser.parseString(send("GET", "/v1/search?q=sourdough%20starter", null,
+        "Authorization", auth).body()).getAsJsonObject();
+    assertTrue(none.get("noGoodAnswer").getAsBoolean(), none.toString());
+    assertEquals(0, none.getAsJsonArray("results").size());
+
+    JsonObject asked = JsonParser.parseString(send("POST", "/v1/ask", "{\"question\":\"sourdough starter\",\"hops\":0}",
+        "Authorization", auth).body()).getAsJsonObject();
+    assertTrue(asked.get("noGoodAnswer").getAsBoolean(), asked.toString());
+    for (String bad : List.of("/v1/search?q=", "/v1/search?q=tap&k=0", "/v1/search?q=tap&k=many")) {
+      HttpResponse<String> b = send("GET", bad, null, "Authorization", auth);
+      assertEquals(400, b.statusCode(), bad);
+      String why = JsonParser.parseString(b.body()).getAsJsonObject().get("error").getAsString();
+      assertTrue(why.contains("empty") || why.contains("-k must be") || why.contains("k must be a number"), why);
+    }
+  }
+
+  @Test
   void unknownPathsAndMethods_areClearErrors() throws Exception {
     assertEquals(404, send("GET", "/v1/nothing", null, "Authorization", "Bearer " + token).statusCode());
     assertEquals(405, send("DELETE", "/v1/status", null, "Authorization", "Bearer " + token).statusCode());

@@ -47,7 +47,7 @@ class KithNodeTest {
     FakeEmbedder b = FakeEmbedder.flavour('b');
     try (KithNode n = KithNode.open(home, PASS, options(b))) {
       assertEquals(2, n.notes().ensureIndex());
-      assertEquals("bicycles and tyres", n.search().search("tyres", 1).get(0).note().text());
+      assertEquals("bicycles and tyres", n.search().search("tyres", 1).matches().get(0).note().text());
     }
     FakeEmbedder b2 = FakeEmbedder.flavour('b');
     try (KithNode n = KithNode.open(home, PASS, options(b2))) {
@@ -67,7 +67,7 @@ class KithNodeTest {
     FakeEmbedder again = FakeEmbedder.flavour('a');
     try (KithNode n = KithNode.open(home, PASS, options(again))) {
       assertEquals(0, n.notes().ensureIndex());
-      assertEquals("note number 7 about topic7", n.search().search("topic7", 1).get(0).note().text());
+      assertEquals("note number 7 about topic7", n.search().search("topic7", 1).matches().get(0).note().text());
       assertEquals(1, again.embedded.get(), "only the query is embedded");
       assertEquals(20, n.notes().count());
     }

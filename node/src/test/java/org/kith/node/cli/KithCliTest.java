@@ -199,13 +199,20 @@ class KithCliTest {
     JsonObject shown = ok("note", "show", id.substring(0, 6), "--json").json();
     assertEquals("Patch a bicycle inner tube with glue and a rubber patch", shown.get("text").getAsString());
 
-    JsonArray hits = ok("search", "fixing a flat tyre on my bike", "-k", "2", "--json").jsonArray();
-    assertEquals(2, hits.size());
+    JsonObject found = ok("search", "fixing a flat tyre on my bike", "-k", "2", "--json").json();
+    assertFalse(found.get("noGoodAnswer").getAsBoolean());
+    JsonArray hits = found.getAsJsonArray("results");
     JsonObject top = hits.get(0).getAsJsonObject();
     assertEquals(id, top.get("id").getAsString());
-    assertTrue(top.get("score").getAsDouble() > hits.get(1).getAsJsonObject().get("score").getAsDouble());
-    Result human = ok("search", "bread baking");
-    assertTrue(human.out().lines().findFirst().orElse("").contains(id2.substring(0, 8)), human.out());
+    assertEquals("Patch a bicycle inner tube with glue and a rubber patch", top.get("passage").getAsString());
+    assertEquals("[]", top.get("highlights").toString(), "no word of the question is in it: " + top);
+    for (int i = 1; i < hits.size(); i++) {
+      assertTrue(top.get("score").getAsDouble() > hits.get(i).getAsJsonObject().get("score").getAsDouble());
+    }
+    Result human = ok("search", "sourdough bread");
+    List<String> lines = human.out().lines().toList();
+    assertTrue(lines.get(0).contains(id2.substring(0, 8)) && lines.get(0).contains("Sourdough"), human.out());
+    assertEquals("      Sourdough needs a lively starter and a long proof", lines.get(1), "the passage, under the title");
 
     ok("note", "rm", id2);
     assertEquals(1, run("note", "show", id2).code());
@@ -292,7 +299,7 @@ class KithCliTest {
     assertEquals(1, r.get("notes").getAsInt());
     Path keep = home;
     home = restored;
-    JsonArray hits = ok("search", "where is the ladder", "-k", "1", "--json").jsonArray();
+    JsonArray hits = ok("search", "where is the ladder", "-k", "1", "--json").json().getAsJsonArray("results");
     assertEquals(id, hits.get(0).getAsJsonObject().get("id").getAsString());
     home = keep;
     assertEquals(1, runRaw("restore", backup.toString(), "--home", restored.toString()).code());

@@ -406,7 +406,7 @@ class VaultCliTest {
     assertFalse(json.err().contains(notice), "notices are not in --json output");
 
     assertTrue(ok("note", "show", ids.get(1)).out().contains(NOTES.get(1)));
-    JsonArray hits = ok("--json", "search", "seed library envelopes", "-k", "1").jsonArray();
+    JsonArray hits = ok("--json", "search", "seed library envelopes", "-k", "1").json().getAsJsonArray("results");
     assertEquals(ids.get(1), hits.get(0).getAsJsonObject().get("id").getAsString());
     Result backup = ok("backup", backupFile.toString());
     assertTrue(backup.err().contains(notice), backup.err());

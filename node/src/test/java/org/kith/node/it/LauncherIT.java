@@ -120,7 +120,8 @@ class LauncherIT {
     Files.writeString(notes.resolve("a.md"), "# Bikes\nPatch the inner tube with a rubber patch and glue.");
     Files.writeString(notes.resolve("sub/b.md"), "# Bread\nFeed the sourdough starter every day.");
     ok(home, "note", "import", notes.toString());
-    JsonArray hits = JsonParser.parseString(ok(home, "search", "fix a puncture", "--json").out()).getAsJsonArray();
+    JsonArray hits = JsonParser.parseString(ok(home, "search", "fix a puncture", "--json").out()).getAsJsonObject()
+        .getAsJsonArray("results");
     assertEquals("Bikes", hits.get(0).getAsJsonObject().get("title").getAsString());
     Run wrong = runWithPass(home, "not it", "id");
     assertEquals(3, wrong.code());

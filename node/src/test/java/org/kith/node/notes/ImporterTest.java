@@ -71,8 +71,8 @@ class ImporterTest {
     assertEquals(browns, notes.show(browns.id().hex()), "the unchanged section was rewritten");
     assertEquals(2, notes.count());
     // The new text has a new vector: a search for it finds the same note.
-    assertEquals(greens.id(), notes.nearest(alice.node.model().embed(List.of(greensNow.text())).get(0), 1)
-        .get(0).note().id());
+    assertEquals(greens.id(), NoteId.of(notes.nearestHits(alice.node.model().embed(List.of(greensNow.text())).get(0), 1)
+        .get(0).id()));
 
     NoteStore.ImportResult third = importAll(root);
     assertEquals(1, third.unchanged());

@@ -369,6 +369,27 @@ class CommunityTest {
   }
 
   @Test
+  void aNoteThatAnswers_comesBeforeTheProfileThatSummarisesIt() throws Exception {
+    // Issue 12: a topic centroid (the mean of many notes) can sit nearer a question than the one note that
+    // answers it. Here it is the question's own vector, the worst case: the note must still come first.
+    pair(alice, bob, "neighbours");
+    String question = "how often should I water the tomatoes?";
+    share(alice, "Watering the tomatoes: in pots every day in July, in the raised beds twice a week.", "neighbours", 1);
+    float[] c = FakeEmbedder.flavour('f').embed(question);
+    org.kith.protocol.proto.ProfileContent.Topic.Builder t = org.kith.protocol.proto.ProfileContent.Topic.newBuilder()
+        .addAllLabels(List.of("watering", "tomatoes", "beds")).setNoisyCount(6.1);
+    for (float f : c) {
+      t.addCentroid(f);
+    }
+    alice.node.sharing().publishProfile(org.kith.protocol.proto.ProfileContent.newBuilder().addTopics(t).build(),
+        "neighbours", Sharing.DEFAULT_OFFER_EXPIRY);
+    Asking.AskResult r = ask(bob, question, 1);
+    assertEquals(List.of("note", "profile"), r.items().stream().map(Asking.Item::kind).toList(), r.toString());
+    assertTrue(r.items().get(1).score() > r.items().get(0).score(), "the profile did score higher: " + r);
+    assertTrue(r.items().get(0).snippet().contains("twice a week"), r.items().get(0).snippet());
+  }
+
+  @Test
   void aPeerMovedToAnotherCircle_receivesWhatThatCircleWasSent() throws Exception {
     pair(alice, bob, "neighbours");
     share(alice, "family barbecue on sunday", "family", 1);
