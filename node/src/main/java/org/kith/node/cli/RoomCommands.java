@@ -46,8 +46,9 @@ final class RoomCommands {
   }
 
   @Command(name = "room", mixinStandardHelpOptions = true,
-      description = {"Run a room: a relay that members of your community keep a connection to, so that two of them",
-        "behind home routers can still reach each other. It only ever relays their end-to-end encrypted bytes,",
+      description = {"Run a room, a relay that lets members of your community reach each other from any home.",
+        "Members keep a connection to it, so that two of them behind home routers can still reach each other.",
+        "It only ever relays their end-to-end encrypted bytes,",
         "and stores nothing but its key and its members' keys. Its home: --home, $KITH_ROOM_HOME or ~/.kith-room."},
       subcommands = {Init.class, Start.class, Invite.class})
   static final class Room implements Runnable {
@@ -133,8 +134,9 @@ final class RoomCommands {
   }
 
   @Command(name = "invite", mixinStandardHelpOptions = true,
-      description = {"Make a one-time code to join the room. The code is printed alone on the first line (and as a",
-        "QR code on a terminal); a member runs `kith rooms join CODE`."})
+      description = {"Make a one-time code to join the room.",
+        "The code is printed alone on the first line (and as a QR code on a terminal); a member runs",
+        "`kith rooms join CODE`."})
   static final class Invite implements Callable<Integer> {
     @Option(names = "--expires", paramLabel = "DURATION", defaultValue = "7d",
         description = "How long the code works: 30m, 24h, 7d (default ${DEFAULT-VALUE}; at most 30d).")
@@ -181,8 +183,8 @@ final class RoomCommands {
   }
 
   @Command(name = "rooms", mixinStandardHelpOptions = true,
-      description = {"The rooms your node keeps a connection to (at most 2), through which peers reach you when no",
-        "direct connection works. With no subcommand: lists them."},
+      description = {"List, join or leave the rooms your node keeps a connection to.",
+        "At most 2; peers reach you through them when no direct connection works. With no subcommand: lists them."},
       subcommands = {Join.class, Leave.class})
   static final class Rooms implements Callable<Integer> {
     @Override

@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
  * writes and removes the file only; the person runs systemctl, so nothing here changes what runs on the machine.
  */
 @Command(name = "service", mixinStandardHelpOptions = true,
-    description = {"Run your node as a systemd user service, so it starts with your session (or at boot with",
-      "lingering) and restarts if it fails. Writes or removes the unit file only; you run systemctl."},
+    description = {"Run your node as a systemd user service.",
+      "It then starts with your session (or at boot with lingering) and restarts if it fails. Writes or removes the unit file only; you run systemctl."},
     subcommands = {ServiceCommand.Install.class, ServiceCommand.Uninstall.class})
 final class ServiceCommand implements Runnable {
   static final String UNIT_NAME = "kith.service";
@@ -105,8 +105,8 @@ final class ServiceCommand implements Runnable {
   }
 
   @Command(name = "install", mixinStandardHelpOptions = true,
-      description = {"Write a systemd user unit that runs `kith start` for this home, unlocking the vault with",
-        "--passphrase-file FILE (a service cannot ask for the passphrase; FILE must be mode 0600).",
+      description = {"Write a systemd user unit that runs `kith start` for this home.",
+        "It unlocks the vault with --passphrase-file FILE (a service cannot ask for the passphrase; FILE must be mode 0600).",
         "Then run the commands it prints. It never runs systemctl itself."})
   static final class Install implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT",
@@ -205,8 +205,8 @@ final class ServiceCommand implements Runnable {
   }
 
   @Command(name = "uninstall", mixinStandardHelpOptions = true,
-      description = {"Remove the unit that `kith service install` wrote. First run",
-        "`systemctl --user disable --now kith` so that systemd stops the node and forgets the unit."})
+      description = {"Remove the unit that `kith service install` wrote.",
+        "First run `systemctl --user disable --now kith` so that systemd stops the node and forgets the unit."})
   static final class Uninstall implements Callable<Integer> {
     @Override
     public Integer call() throws KithException {

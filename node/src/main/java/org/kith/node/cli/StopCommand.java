@@ -11,8 +11,9 @@ import picocli.CommandLine.Command;
 
 /** Asks the running node of this home to stop, and waits until it has let go of the vault. */
 @Command(name = "stop", mixinStandardHelpOptions = true,
-    description = {"Stop the node that `kith start` runs for this home (in another terminal, in the background,",
-      "or as a service): it closes its connections and the vault cleanly, as Ctrl-C does."})
+    description = {"Stop the node that `kith start` runs for this home.",
+      "Whether it runs in another terminal, in the background or as a service, it closes its connections and the",
+      "vault cleanly, as Ctrl-C does."})
 final class StopCommand implements Callable<Integer> {
   /**
    * How long the node may take to close after it said it stops: a safety net for a node that hangs, not a

@@ -185,7 +185,7 @@ class ApiStreamTest {
     JsonObject result = client.call("POST", "/v1/notes/import", java.util.Map.of(), body,
         java.time.Duration.ofMinutes(5), reports::add).getAsJsonObject();
     assertEquals(250, result.get("files").getAsInt());
-    assertEquals(250, result.get("updated").getAsInt());
+    assertEquals(250, result.get("imported").getAsInt(), "new files count as imported (updated counts changed ones)");
     assertEquals(0, reports.get(0).get("done").getAsInt());
     assertEquals(250, reports.get(reports.size() - 1).get("done").getAsInt());
     assertTrue(reports.size() >= 3 && reports.size() <= 101, "one report per percent at most: " + reports.size());

@@ -93,6 +93,8 @@ class NoteEditApiTest {
     assertEquals("[\"garden\"]", e.get("tags").toString());
     assertEquals(n.get("createdAt"), e.get("createdAt"));
     assertEquals(clock.instant().toString(), e.get("updatedAt").getAsString());
+    assertEquals(0, e.remove("sharesResigned").getAsInt(), "the note was not shared: no share to sign again");
+    assertEquals(0, e.remove("sharesWithdrawn").getAsInt());
     assertEquals(e, ok("GET", "/v1/notes/" + id, null), "what the edit answered is what is stored");
     assertEquals(id, search("lawn mower hedge trimmer").get(0).getAsJsonObject().get("id").getAsString());
     assertTrue(search("rye bread mill bakery").get(0).getAsJsonObject().get("score").getAsDouble() < 0.5,
