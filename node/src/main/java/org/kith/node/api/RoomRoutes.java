@@ -20,9 +20,7 @@ final class RoomRoutes {
     return List.of(
         new Route("GET", "/v1/rooms", c -> list(node)),
         new Route("POST", "/v1/rooms", c -> join(node, c.body())),
-        // A room's name may hold spaces: the segment is percent-encoded.
-        new Route("DELETE", "/v1/rooms/{room}", c -> leave(node,
-            java.net.URLDecoder.decode(c.param(0), java.nio.charset.StandardCharsets.UTF_8))));
+        new Route("DELETE", "/v1/rooms/{room}", c -> leave(node, c.param(0))));
   }
 
   static JsonArray list(KithNode node) throws KithException {
@@ -55,8 +53,27 @@ final class RoomRoutes {
     return o;
   }
 
+  /**
+   * A room's name may hold spaces, so the CLI percent-encodes the segment. The HTTP server hands routes decoded
+   * paths and an in-process call does not, so the name is looked up as given, then decoded.
+   */
   static JsonObject leave(KithNode node, String ref) throws KithException {
-    JsonObject o = room(node.rooms().leave(ref));
+    Rooms.Room r;
+    try {
+      r = node.rooms().find(ref);
+    } catch (KithException asGiven) {
+      String decoded;
+      try {
+        decoded = java.net.URLDecoder.decode(ref, java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw asGiven;
+      }
+      if (decoded.equals(ref)) {
+        throw asGiven;
+      }
+      r = node.rooms().find(decoded);
+    }
+    JsonObject o = room(node.rooms().leave(r.id().text()));
     o.addProperty("left", true);
     return o;
   }

@@ -184,7 +184,8 @@ class RoomTest {
     MiniCluster.await("a tunnel", () -> bob.transport().connection(alice.id()).isPresent());
     room.close();
     MiniCluster.await("the tunnel closed with the room", () -> bob.transport().connection(alice.id()).isEmpty());
-    assertFalse(alice.rooms().connected(room.id()) && bob.rooms().connected(room.id()));
+    MiniCluster.await("the members saw the room go",
+        () -> !alice.rooms().connected(room.id()) && !bob.rooms().connected(room.id()));
     room = new RoomServer(roomHome, RoomLimits.defaults(), Clock.systemUTC(), null);
     room.listen("127.0.0.1", roomAddress.port());
     MiniCluster.await("both members back", () -> alice.rooms().connected(room.id()) && bob.rooms().connected(room.id()));
