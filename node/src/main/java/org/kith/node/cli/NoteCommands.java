@@ -219,8 +219,8 @@ final class NoteCommands implements Runnable {
   }
 
   @Command(name = "search", mixinStandardHelpOptions = true,
-      description = {"Find your own notes by meaning and by their words (your vault only; `ask` also asks your",
-        "peers). Shows each note's title and, under it, the passage that matched; says \"No good answer\" when",
+      description = {"Find your own notes by meaning and by their words.",
+        "Your vault only; `ask` also asks your peers. Shows each note's title and, under it, the passage that matched; says \"No good answer\" when",
         "nothing fits well enough."})
   static final class Search implements Callable<Integer> {
     @Parameters(paramLabel = "QUERY", arity = "1..*", description = "What you are looking for, in plain words.")

@@ -74,7 +74,7 @@ class NoteEditApiTest {
 
   JsonArray search(String q) throws Exception {
     HttpResponse<String> r = send("GET", "/v1/search?q=" + java.net.URLEncoder.encode(q, "UTF-8") + "&k=1", null);
-    return JsonParser.parseString(r.body()).getAsJsonArray();
+    return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("results");
   }
 
   @Test
@@ -97,7 +97,8 @@ class NoteEditApiTest {
     assertEquals(0, e.remove("sharesWithdrawn").getAsInt());
     assertEquals(e, ok("GET", "/v1/notes/" + id, null), "what the edit answered is what is stored");
     assertEquals(id, search("lawn mower hedge trimmer").get(0).getAsJsonObject().get("id").getAsString());
-    assertTrue(search("rye bread mill bakery").get(0).getAsJsonObject().get("score").getAsDouble() < 0.5,
+    JsonArray old = search("rye bread mill bakery");
+    assertTrue(old.isEmpty() || old.get(0).getAsJsonObject().get("score").getAsDouble() < 0.5,
         "the old text still finds the note: it was not embedded again");
 
     JsonObject t = ok("PATCH", "/v1/notes/" + id, "{\"tags\":[]}");

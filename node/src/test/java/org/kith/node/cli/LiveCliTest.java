@@ -112,8 +112,7 @@ class LiveCliTest {
       assertTrue(r.err().contains("Importing: 0 of 31 files (0%)"), r.err());
       assertTrue(r.err().contains("Importing: 31 of 31 files (100%)"), r.err());
       assertTrue(progressLines(r.err()) <= 11, r.err());
-      assertTrue(r.out().contains("Read 31 files: 30 new or changed, 0 unchanged, 1 skipped; 30 passages added."),
-          r.out());
+      assertTrue(r.out().contains("Imported 30, updated 0, unchanged 0, skipped 1 (1 not text)."), r.out());
       assertTrue(r.out().contains("broken.md: not UTF-8 text"), r.out());
 
       Result again = ok(ann.home, "note", "import", dir.toString(), "--json");
@@ -135,7 +134,7 @@ class LiveCliTest {
     Result r = ok(ann.home, "note", "import", folder(12).toString());
     assertTrue(r.err().contains("Importing: 0 of 13 files (0%)"), r.err());
     assertTrue(r.err().contains("Importing: 13 of 13 files (100%)"), r.err());
-    assertTrue(r.out().contains("Read 13 files: 12 new or changed, 0 unchanged, 1 skipped"), r.out());
+    assertTrue(r.out().contains("Imported 12, updated 0, unchanged 0, skipped 1 (1 not text)."), r.out());
   }
 
   @Test
