@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.kith.node.TestModel;
 import org.kith.node.cli.KithCliTest.Result;
 import org.kith.node.MiniCluster;
 import org.kith.node.api.RunFiles;
@@ -33,42 +27,35 @@ import org.kith.node.base.Home;
 /** stop, the API port, identity.pub for id and status without a passphrase, the warning of restore. */
 class RunningCliTest {
   static final String PASS = KithCliTest.PASS;
+  /** The CLI harness of KithCliTest: a temporary home, KITH_PASSPHRASE, the test model and KDF. */
+  final KithCliTest cli = new KithCliTest();
   Path tmp;
   Path home;
   Map<String, String> env;
 
   @BeforeEach
   void setUp() throws IOException {
-    tmp = Files.createTempDirectory("kith-running");
-    home = tmp.resolve("home");
-    env = new HashMap<>();
-    env.put("KITH_PASSPHRASE", PASS);
+    cli.setUp();
+    tmp = cli.tmp;
+    home = cli.home;
+    env = cli.env;
   }
 
   @AfterEach
   void tearDown() {
-    TestModel.deleteTree(tmp);
+    cli.tearDown();
   }
 
   Result run(String... args) {
-    List<String> all = new ArrayList<>(List.of("--home", home.toString()));
-    all.addAll(List.of(args));
-    return runRaw(all.toArray(String[]::new));
+    return cli.run(args);
   }
 
   Result runRaw(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Kith.run(args, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false, TestModel.source(),
-        org.kith.storage.KdfProfile.TESTING_ONLY_INSECURE);
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return cli.runRaw(args);
   }
 
   Result ok(String... args) {
-    Result r = run(args);
-    assertEquals(0, r.code(), () -> "exit " + r.code() + " for " + List.of(args) + "\nout: " + r.out() + "\nerr: " + r.err());
-    return r;
+    return cli.ok(args);
   }
 
   Result runRawOk(String... args) {
