@@ -241,7 +241,7 @@ async function main() {
       fs.writeFileSync(path.join(root, '.obsidian', 'workspace.md'), '# Hidden settings\n');
       fs.writeFileSync(path.join(root, 'photo.jpg'), 'not a note');
       await a.setInputFiles('#import-folder', root);
-      await a.waitForSelector('#import-status:has-text("Imported 2 files from the folder")');
+      await a.waitForSelector('#import-status:has-text("Read 2 files from the folder: 2 new")');
       const bar = await a.evaluate(() => ({ v: document.getElementById('import-progress').value,
         max: document.getElementById('import-progress').max }));
       check(bar.v === 2 && bar.max === 2, `the progress bar ends at ${bar.v} of ${bar.max}`);
@@ -450,6 +450,12 @@ async function main() {
       await card.locator('input[id^="rename-"]').fill('Bob from the bakery');
       await card.locator('button:text-is("Rename")').click();
       await a.waitForSelector('#peers-list li h4:text-is("Bob from the bakery")');
+      // How the peer is connected: two nodes on one machine talk over loopback, which counts as the local network.
+      await a.waitForFunction(() => fetch('/v1/peers', { credentials: 'same-origin' }).then((r) => r.json())
+        .then((ps) => ps.some((p) => p.link === 'lan')), null, { polling: 500, timeout: 90000 });
+      await go(a, 'status');
+      await go(a, 'people');
+      await a.waitForSelector('#peers-list li:has(h4:text-is("Bob from the bakery")) .state:text-is("connected (lan)")');
     });
 
     await step('share-note', a, async () => {
@@ -603,6 +609,7 @@ async function main() {
       await b.waitForSelector('#status-list dd');
       const text = await b.locator('#status-list').textContent();
       check(/Listening on/.test(text) && /1 paired/.test(text) && /Model/.test(text), `status shows ${text}`);
+      check(/Reachable at/.test(text) && /Rooms\s*none/.test(text), `status does not say how it is reached: ${text}`);
       const html = await b.content();
       check(!/passphrase/i.test(await b.locator('#status-list').textContent()), 'status mentions the passphrase');
       check(!/secret/i.test(html.replace(/secret handshake/ig, '')), 'the page mentions a secret');

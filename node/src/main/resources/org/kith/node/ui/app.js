@@ -872,10 +872,12 @@
     const nameId = `rename-${safe}`;
     const circleId = `move-${safe}`;
     const state = p.blocked ? 'blocked' : p.unpairPending ? 'unpairing' : p.connected ? 'connected' : 'not connected';
+    // How the connection runs: on the local network, direct, or through a room (its name).
+    const how = state === 'connected' && p.link ? ` (${p.link})` : '';
     return el('li', { class: 'card', 'data-peer': p.id },
       el('h4', { class: 'title', text: p.petname }),
       el('p', { class: 'meta' },
-        el('span', { class: `state state-${state.replace(' ', '-')}`, text: state }),
+        el('span', { class: `state state-${state.replace(' ', '-')}`, text: state + how }),
         ' · last seen ', timeEl(p.lastSeen, ago(p.lastSeen))),
       el('p', { class: 'id' }, el('code', { text: p.id })),
       p.fingerprint ? el('p', { class: 'fingerprint' }, 'fingerprint ', el('code', { text: p.fingerprint })) : null,
@@ -985,6 +987,9 @@
       ['Running', st.running ? 'yes' : 'no'],
       ['Listening on', st.listen || 'not listening'],
       ['Peers', `${st.peers} paired, ${st.connected} connected`],
+      ['Reachable at', (st.reachableAt || []).join(', ') || 'nowhere yet'],
+      ['Rooms', (st.rooms || []).map((r) => `${r.name} (${r.connected ? 'connected' : 'not connected'})`).join(', ')
+        || 'none (`kith rooms join CODE`)'],
       ['Notes', String(st.notes)],
       ['Vault', st.vault],
       ['Model', st.model],
