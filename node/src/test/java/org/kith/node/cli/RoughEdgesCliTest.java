@@ -120,7 +120,7 @@ class RoughEdgesCliTest {
     assertEquals(added.get("createdAt"), edited.get("createdAt"));
 
     // Embedded again: the old words no longer find it first; the new meaning does.
-    JsonArray hits = ok("search", "borrow garden tools", "-k", "1", "--json").jsonArray();
+    JsonArray hits = ok("search", "borrow garden tools", "-k", "1", "--json").json().getAsJsonArray("results");
     assertEquals(id, hits.get(0).getAsJsonObject().get("id").getAsString());
     assertEquals(2, ok("note", "list", "--json").jsonArray().size(), "an edit adds no note");
 
