@@ -121,9 +121,12 @@ public final class Kith implements Runnable {
       if (client.isPresent()) {
         return client.get().call(method, path, query, body, java.time.Duration.ofMinutes(10), progress);
       }
+      // The HTTP server hands routes a decoded path; so does this, or `peers rename "Bob (allotment)" …` would look
+      // for "Bob%20%28allotment%29" whenever no node runs.
+      String decoded = new io.netty.handler.codec.http.QueryStringDecoder(path).path();
       try (KithNode n = openNode()) {
         return new org.kith.node.api.Router(n).handle(new org.kith.node.api.Router.Request(
-            method, path, query, body == null ? new com.google.gson.JsonObject() : body, progress));
+            method, decoded, query, body == null ? new com.google.gson.JsonObject() : body, progress));
       }
     }
 

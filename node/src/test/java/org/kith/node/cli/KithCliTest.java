@@ -111,6 +111,16 @@ class KithCliTest {
     assertTrue(human.out().contains(id.get("id").getAsString()));
   }
 
+  /** With no node running, a petname with spaces and brackets reaches the route as typed, not percent-encoded. */
+  @Test
+  void aPetnameWithSpaces_withoutARunningNode_isLookedUpAsTyped() {
+    ok("init");
+    Result r = run("peers", "rename", "Bob (allotment)", "Bob");
+    assertEquals(1, r.code(), r.err());
+    assertTrue(r.err().contains("no peer \"Bob (allotment)\""), r.err());
+    assertFalse(r.err().contains("%20"), r.err());
+  }
+
   @Test
   void init_twice_isRefused_andChangesNothing() throws IOException {
     ok("init");
