@@ -4,15 +4,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 import java.util.Optional;
 import org.kith.node.base.Home;
+import org.kith.node.base.HomeFolder;
 
 /**
  * The files by which commands find a running node: {@code api.token} (random, mode 0600, new at every start)
@@ -31,7 +27,7 @@ public final class RunFiles {
     byte[] b = new byte[32];
     new java.security.SecureRandom().nextBytes(b);
     String token = HexFormat.of().formatHex(b);
-    writePrivate(home.dir().resolve(TOKEN_FILE), token);
+    HomeFolder.writePrivate(home.dir().resolve(TOKEN_FILE), token);
     return token;
   }
 
@@ -48,7 +44,7 @@ public final class RunFiles {
     o.addProperty("apiPort", info.apiPort());
     o.addProperty("listen", info.listen());
     o.addProperty("pid", info.pid());
-    writePrivate(home.dir().resolve(RUN_FILE), o.toString());
+    HomeFolder.writePrivate(home.dir().resolve(RUN_FILE), o.toString());
   }
 
   public static Optional<RunInfo> runInfo(Home home) {
@@ -77,23 +73,6 @@ public final class RunFiles {
       Files.deleteIfExists(home.dir().resolve(TOKEN_FILE));
     } catch (IOException e) {
       // Stale files are detected by the next command: the API will not answer.
-    }
-  }
-
-  /** Written to a temp file with mode 0600 first, then moved into place, so it is never readable by others. */
-  static void writePrivate(Path file, String content) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    try {
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(tmp);
-    }
-    Files.writeString(tmp, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
-    try {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 }

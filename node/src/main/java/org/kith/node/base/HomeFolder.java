@@ -80,4 +80,25 @@ public final class HomeFolder {
   private static boolean posix() {
     return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   }
+
+  /**
+   * Writes {@code content} to {@code file} so that it is never readable by others, even for a moment: a temp file
+   * beside it made with mode 0600 (where the file system has modes), synced, then moved into place whole.
+   */
+  public static void writePrivate(java.nio.file.Path file, String content) throws IOException {
+    java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    if (posix()) {
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(FILE));
+    }
+    Files.writeString(tmp, content, java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+        java.nio.file.StandardOpenOption.SYNC);
+    try {
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
 }

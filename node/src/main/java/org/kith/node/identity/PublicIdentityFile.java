@@ -2,12 +2,9 @@ package org.kith.node.identity;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.kith.node.base.Home;
 import org.kith.protocol.identity.InvalidIdException;
@@ -48,19 +45,7 @@ public final class PublicIdentityFile {
           && Files.readString(f, StandardCharsets.UTF_8).equals(text)) {
         return;
       }
-      Path tmp = f.resolveSibling(FILE + ".tmp");
-      Files.deleteIfExists(tmp);
-      try {
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException e) {
-        Files.createFile(tmp);
-      }
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      try {
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-      }
+      org.kith.node.base.HomeFolder.writePrivate(f, text);
     } catch (IOException | RuntimeException e) {
       // Nothing depends on it but `kith id` without a passphrase, which says how to make it again.
     }
