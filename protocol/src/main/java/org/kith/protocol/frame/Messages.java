@@ -14,6 +14,7 @@ import org.kith.protocol.proto.Hello;
 import org.kith.protocol.proto.PairAccept;
 import org.kith.protocol.proto.PairRequest;
 import org.kith.protocol.proto.Query;
+import org.kith.protocol.proto.SignedAddressRecord;
 import org.kith.protocol.proto.SyncBatch;
 import org.kith.protocol.proto.SyncRequest;
 
@@ -121,6 +122,14 @@ public final class Messages {
       throw tooLarge("SyncBatch with " + m.getRecordsCount() + " records, at most " + Limits.MAX_SYNC_BATCH);
     }
     return m;
+  }
+
+  /**
+   * A {@code SignedAddressRecord} as sent (spec 12.3); its signature and fields are checked by
+   * {@code AddressRecords.verify}, which the receiver runs with the sender's key at hand.
+   */
+  public static SignedAddressRecord addresses(Frame frame) throws FrameException {
+    return parse(frame, FrameType.ADDRESSES, SignedAddressRecord.parser());
   }
 
   /**

@@ -1,14 +1,9 @@
 package org.kith.protocol.record;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.UnsafeByteOperations;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.kith.protocol.Limits;
 import org.kith.protocol.proto.Record;
 import org.kith.protocol.proto.SignedRecord;
-import org.kith.sodium.Sodium;
 
 /** Signs records (spec/PROTOCOL.md section 7.2). */
 public final class RecordSigner {
@@ -39,24 +34,8 @@ public final class RecordSigner {
     if (size > Limits.MAX_RECORD_BYTES) {
       throw new IllegalArgumentException("record body of " + size + " bytes exceeds MAX_RECORD_BYTES");
     }
-    // Serialize once, straight behind the domain prefix: the signed message and the body share one array.
-    byte[] message = new byte[RecordVerifier.DOMAIN.length + size];
-    System.arraycopy(RecordVerifier.DOMAIN, 0, message, 0, RecordVerifier.DOMAIN.length);
-    CodedOutputStream out = CodedOutputStream.newInstance(message, RecordVerifier.DOMAIN.length, size);
-    try {
-      record.writeTo(out);
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new UncheckedIOException("record buffer sized wrongly", e);
-    }
-    byte[] signature = new byte[RecordVerifier.SIGNATURE_BYTES];
-    if (Sodium.raw().crypto_sign_detached(signature, null, message, message.length, secretKey64) != 0) {
-      throw new IllegalStateException("crypto_sign_detached failed");
-    }
-    // Both arrays are ours and never written again, so wrapping them without a copy is safe.
-    return SignedRecord.newBuilder()
-        .setBody(UnsafeByteOperations.unsafeWrap(message, RecordVerifier.DOMAIN.length, size))
-        .setSignature(UnsafeByteOperations.unsafeWrap(signature))
-        .build();
+    DomainSignature.Signed s = DomainSignature.sign(RecordVerifier.DOMAIN, record, secretKey64,
+        Limits.MAX_RECORD_BYTES);
+    return SignedRecord.newBuilder().setBody(s.body()).setSignature(s.signature()).build();
   }
 }

@@ -25,6 +25,7 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.Limits;
+import org.kith.protocol.proto.AddressRecord;
 import org.kith.protocol.proto.Answer;
 import org.kith.protocol.proto.Error;
 import org.kith.protocol.proto.ErrorCode;
@@ -35,10 +36,12 @@ import org.kith.protocol.proto.Hello;
 import org.kith.protocol.proto.PairAccept;
 import org.kith.protocol.proto.PairRequest;
 import org.kith.protocol.proto.Query;
+import org.kith.protocol.proto.SignedAddressRecord;
 import org.kith.protocol.proto.SignedRecord;
 import org.kith.protocol.proto.SyncBatch;
 import org.kith.protocol.proto.SyncRequest;
 import org.kith.protocol.proto.Unpair;
+import org.kith.protocol.record.AddressRecords;
 import org.kith.protocol.record.RecordFixtures;
 import org.kith.protocol.record.RecordSigner;
 
@@ -91,12 +94,17 @@ class FrameVectorsTest {
     v.add(valid("ping", FrameType.PING, 9, Unpair.getDefaultInstance()));
     v.add(valid("pong", FrameType.PONG, 9, Unpair.getDefaultInstance()));
     v.add(valid("sync_hint", FrameType.SYNC_HINT, 0, Unpair.getDefaultInstance()));
+    v.add(valid("addresses", FrameType.ADDRESSES, 0, AddressRecords.sign(AddressRecord.newBuilder()
+        .setAuthor(ByteString.copyFrom(RecordFixtures.SECRET_KEY, 32, 32)).setSeq(3)
+        .setIssuedAtMs(RecordFixtures.T0).addAddresses("tcp:192.168.1.20:7347")
+        .addAddresses("room:kith1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@203.0.113.5:7350").build(),
+        RecordFixtures.SECRET_KEY)));
     v.add(valid("request_id_max", FrameType.PING, -1L, Unpair.getDefaultInstance()));
 
     v.add(refused("version_2", prefixed(header(2, 10, 9)), "BAD_VERSION"));
     v.add(refused("version_0", prefixed(header(0, 10, 9)), "BAD_VERSION"));
     v.add(refused("type_unspecified", prefixed(header(1, 0, 9)), "UNKNOWN_TYPE"));
-    v.add(refused("type_13_unknown", prefixed(header(1, 13, 9)), "UNKNOWN_TYPE"));
+    v.add(refused("type_16_unknown", prefixed(header(1, 16, 9)), "UNKNOWN_TYPE"));
     v.add(refused("no_header", prefixed(Frame.newBuilder().setPayload(ByteString.copyFromUtf8("x")).build()
         .toByteArray()), "MALFORMED"));
     v.add(refused("garbage_body", new byte[] {0x03, (byte) 0xff, (byte) 0xff, (byte) 0xff}, "MALFORMED"));
@@ -168,6 +176,7 @@ class FrameVectorsTest {
       case SYNC_REQUEST: return SyncRequest.parser();
       case SYNC_BATCH: return SyncBatch.parser();
       case ERROR: return Error.parser();
+      case ADDRESSES: return SignedAddressRecord.parser();
       default: return Unpair.parser(); // UNPAIR, PING, PONG: no fields
     }
   }
