@@ -32,6 +32,7 @@ import org.kith.node.peers.ListenConfig;
 import org.kith.node.peers.PeerBook;
 import org.kith.node.peers.PeerService;
 import org.kith.node.profile.Profiles;
+import org.kith.node.reach.AddressExchange;
 import org.kith.node.reach.LanConfig;
 import org.kith.node.reach.LanDiscovery;
 import org.kith.node.query.QueryService;
@@ -124,6 +125,9 @@ public final class KithNode implements AutoCloseable {
   private final EventBus events;
   private final Inbox inbox;
   private final Rooms rooms;
+  private final AddressExchange addresses;
+  /** Public or mapped addresses verified from outside ({@code HOST:PORT}), most reachable first; none yet. */
+  private volatile java.util.function.Supplier<List<String>> verifiedAddresses = List::of;
   private final Transport transport;
   private final Dispatcher dispatcher;
   private final ExecutorService worker;
@@ -229,6 +233,12 @@ public final class KithNode implements AutoCloseable {
     this.rooms = new Rooms(vault, identity.keyPair(), transport, this::acceptsTunnel,
         () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), clock, scheduler, worker);
     pairing.tunnels(rooms::dial);
+    transport.tunnels(rooms::dial);
+    this.addresses = new AddressExchange(vault, identity, peerBook, peers, transport, clock, worker,
+        this::ownAddresses);
+    pairing.onPaired(addresses::paired);
+    rooms.onChange(addresses::changed);
+    addresses.register(dispatcher);
     peers.register(dispatcher);
     pairing.register(dispatcher);
     sync.register(dispatcher);
@@ -288,6 +298,8 @@ public final class KithNode implements AutoCloseable {
     ListenConfig actual = new ListenConfig(cfg.host(), bound.getPort());
     actual.save(vault);
     listening = actual;
+    // Before any connection opens, so that the first peers get the new record.
+    addresses.changed();
     peers.maintainAll();
     rooms.start();
     if (autoSync) {
@@ -331,25 +343,72 @@ public final class KithNode implements AutoCloseable {
   /** Addresses to put in invites, most reachable first: where this node listens, or where it last listened. */
   public List<String> advertised() {
     ListenConfig c = listening;
-    List<String> tcp;
-    if (c != null) {
-      tcp = c.advertised();
-    } else {
+    if (c == null) {
       try {
-        tcp = ListenConfig.load(vault).advertised();
+        c = ListenConfig.load(vault);
       } catch (KithException e) {
-        tcp = List.of();
+        c = null;
       }
     }
-    // Room addresses last (a direct link is better when it works); they take the place of the TCP addresses
-    // before loopback when an invite would carry too many.
-    List<String> out = new java.util.ArrayList<>(tcp);
+    return reachableAt(c, false, org.kith.protocol.identity.InviteCode.MAX_ADDRESSES);
+  }
+
+  /**
+   * This node's addresses for its address record (spec/PROTOCOL.md 12.3), {@code tcp:HOST:PORT} and
+   * {@code room:ID@HOST:PORT}; none while it does not listen.
+   */
+  public List<String> ownAddresses() {
+    return reachableAt(listening, true, AddressExchange.MAX_ADDRESSES);
+  }
+
+  /**
+   * Where peers reach this node, at most {@code max}: its LAN addresses, the verified public or mapped ones, the
+   * loopback one, then its rooms (a direct link is better when it works). When there are too many, TCP addresses
+   * before loopback give way to the rooms.
+   */
+  private List<String> reachableAt(ListenConfig c, boolean prefixed, int max) {
+    List<String> out = new java.util.ArrayList<>();
+    if (c != null) {
+      List<String> local = c.advertised();
+      List<String> lan = new java.util.ArrayList<>(local);
+      String loopback = lan.size() > 1 ? lan.remove(lan.size() - 1) : null;
+      out.addAll(lan);
+      for (String a : verifiedAddresses.get()) {
+        if (!out.contains(a)) {
+          out.add(a);
+        }
+      }
+      if (loopback != null) {
+        out.add(loopback);
+      }
+    }
+    if (prefixed) {
+      out.replaceAll(a -> org.kith.node.peers.HostPort.TCP + a);
+    }
     List<String> viaRooms = rooms.addresses();
-    while (!out.isEmpty() && out.size() + viaRooms.size() > org.kith.protocol.identity.InviteCode.MAX_ADDRESSES) {
+    while (!out.isEmpty() && out.size() + viaRooms.size() > max) {
       out.remove(out.size() > 1 ? out.size() - 2 : 0);
     }
-    out.addAll(viaRooms);
+    out.addAll(viaRooms.size() > max ? viaRooms.subList(0, max) : viaRooms);
     return out;
+  }
+
+  /**
+   * Where the public or mapped addresses verified from outside come from ({@code HOST:PORT}, most reachable
+   * first), for invites and the address record; call {@link #addressesChanged()} when they change.
+   */
+  public void verifiedAddresses(java.util.function.Supplier<List<String>> supplier) {
+    this.verifiedAddresses = java.util.Objects.requireNonNull(supplier, "supplier");
+  }
+
+  /** This node's addresses may have changed: peers get a new address record if they did. */
+  public void addressesChanged() {
+    addresses.changed();
+  }
+
+  /** This node's address record and peers' records. */
+  public AddressExchange addresses() {
+    return addresses;
   }
 
   public Home home() {

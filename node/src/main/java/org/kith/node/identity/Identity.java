@@ -116,6 +116,19 @@ public final class Identity implements Signer, AutoCloseable {
     }
   }
 
+  /** Signs this node's address record (spec/PROTOCOL.md 12.3); its author must be {@link #id()}. */
+  public org.kith.protocol.proto.SignedAddressRecord signAddresses(org.kith.protocol.proto.AddressRecord record) {
+    if (closed.get()) {
+      throw new IllegalStateException("identity is closed");
+    }
+    byte[] sk = keyPair.secretKey();
+    try {
+      return org.kith.protocol.record.AddressRecords.sign(record, sk);
+    } finally {
+      Arrays.fill(sk, (byte) 0);
+    }
+  }
+
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {

@@ -187,6 +187,25 @@ public final class PeerConnection {
     return done;
   }
 
+  /**
+   * Sends an unsolicited {@code ERROR} (request id 0) about a frame of the peer's that needs no answer, such as a
+   * refused {@code ADDRESSES}; the connection stays open. {@code message} is cut to the wire's limit and must
+   * hold no user data.
+   */
+  public CompletableFuture<Void> sendError(ErrorCode code, String message) {
+    org.kith.protocol.proto.Error error = org.kith.protocol.proto.Error.newBuilder().setCode(code)
+        .setMessage(ConnectionHandler.truncateUtf8(message, Limits.MAX_ERROR_MESSAGE_BYTES)).build();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    channel.writeAndFlush(FrameCodec.frame(FrameType.ERROR, 0, error)).addListener(w -> {
+      if (w.isSuccess()) {
+        done.complete(null);
+      } else {
+        done.completeExceptionally(new ConnectionClosedException("not sent: " + w.cause()));
+      }
+    });
+    return done;
+  }
+
   /** Sends the goodbye and closes; pending requests fail with {@link ConnectionClosedException}. */
   public void close() {
     closing = true;

@@ -28,6 +28,8 @@ final class ShsHandler extends ByteToMessageDecoder {
   private final long timeoutMillis;
   private ScheduledFuture<?> timeout;
   private boolean done;
+  /** Set at the peer's first handshake byte: before it, the peer cannot have completed its side either. */
+  private volatile boolean heard;
 
   ShsHandler(SecretHandshake shs, BoxStreamCodec boxStream, long timeoutMillis) {
     this.shs = shs;
@@ -44,6 +46,7 @@ final class ShsHandler extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    heard |= in.isReadable();
     while (!done) {
       int need = shs.expectedBytes();
       if (in.readableBytes() < need) {
@@ -75,6 +78,15 @@ final class ShsHandler extends ByteToMessageDecoder {
       }
     }
     in.skipBytes(in.readableBytes());
+  }
+
+  /**
+   * False until a byte of the peer's first handshake message arrived. A client that closes before then leaves
+   * the server with an unfinished handshake (the server's side needs message 3, sent only after message 2), so
+   * a losing dial closed now can never become a connection at the other end (Transport's dial race).
+   */
+  boolean heardFromPeer() {
+    return heard;
   }
 
   private void sendPending(ChannelHandlerContext ctx) {

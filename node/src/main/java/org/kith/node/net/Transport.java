@@ -81,7 +81,17 @@ public final class Transport implements PeerRpc, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Transport.class);
   /** {@code Hello.capabilities} this node sends (spec/PROTOCOL.md 6.1). */
   public static final String CAPABILITY_SYNC_HINT = "sync-hint";
-  static final java.util.List<String> CAPABILITIES = java.util.List.of(CAPABILITY_SYNC_HINT);
+  /** The sender takes {@code ADDRESSES} (spec/PROTOCOL.md 12.3). */
+  public static final String CAPABILITY_ADDRESSES = "addresses";
+  static final java.util.List<String> CAPABILITIES = java.util.List.of(CAPABILITY_SYNC_HINT, CAPABILITY_ADDRESSES);
+  /**
+   * In a dial race ({@link #maintain}) each TCP address starts this long after the one before it, so the first
+   * (the one on the LAN, when a beacon was heard) has a head start and a dead one costs this much only (happy
+   * eyeballs, RFC 8305).
+   */
+  public static final java.time.Duration RACE_HEAD_START = java.time.Duration.ofMillis(250);
+  /** A tunnel (through a room) joins a dial race this long after it started: a direct link is better. */
+  public static final java.time.Duration RACE_TUNNEL_AFTER = java.time.Duration.ofSeconds(1);
   /** Two threads at most: the machine is shared with the model and the vault. */
   private static final int EVENT_LOOP_THREADS = 2;
   /** Flushes held back at most during one read, so a long read cannot delay answers without bound. */
@@ -105,6 +115,8 @@ public final class Transport implements PeerRpc, AutoCloseable {
   private final Map<PublicId, RateLimiter> buckets = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Channel serverChannel;
+  /** Opens a tunnel to a peer through another layer (a room), for the dial race; null: no tunnels. */
+  private volatile java.util.function.Function<PublicId, CompletableFuture<PeerConnection>> tunnels;
 
   /** A peer {@link #maintain} keeps connected. */
   private static final class Maintained {
@@ -112,6 +124,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
     int failures; // guarded by this object
     long dials; // guarded by this object
     ScheduledFuture<?> timer; // guarded by this object
+    Race race; // guarded by this object
 
     Maintained(List<InetSocketAddress> addrs) {
       this.addrs = addrs;
@@ -121,9 +134,133 @@ public final class Transport implements PeerRpc, AutoCloseable {
       if (timer != null) {
         timer.cancel(false);
       }
+      if (race != null) {
+        race.stop();
+      }
     }
   }
 
+  /**
+   * One dial race to a maintained peer: every TCP address and the tunnel, each started in turn after the one
+   * before had its head start; the first completed handshake wins. Not-yet-started attempts are then cancelled
+   * and dials that have heard nothing from the other end are closed; a dial already in the handshake is left to
+   * finish, and if it does, the one-connection-per-peer rule settles it on both ends alike.
+   */
+  private final class Race {
+    final PublicId peer;
+    final Maintained m;
+    final List<ScheduledFuture<?>> starts = new java.util.ArrayList<>(); // guarded by this
+    final List<Channel> dialling = new java.util.ArrayList<>(); // guarded by this
+    int outstanding; // guarded by this
+    boolean done; // guarded by this
+    Throwable lastError; // guarded by this
+
+    Race(PublicId peer, Maintained m, int attempts) {
+      this.peer = peer;
+      this.m = m;
+      this.outstanding = attempts;
+    }
+
+    void start(long delayMillis, java.util.function.Supplier<CompletableFuture<PeerConnection>> dial) {
+      Runnable run = () -> {
+        synchronized (this) {
+          if (done) {
+            return;
+          }
+        }
+        Optional<PeerConnection> open = connection(peer);
+        CompletableFuture<PeerConnection> f;
+        try {
+          f = open.isPresent() ? CompletableFuture.completedFuture(open.get()) : dial.get();
+        } catch (RuntimeException e) {
+          f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete(this::finished);
+      };
+      if (delayMillis <= 0) {
+        run.run();
+        return;
+      }
+      try {
+        ScheduledFuture<?> t = group.schedule(run, delayMillis, TimeUnit.MILLISECONDS);
+        synchronized (this) {
+          starts.add(t);
+        }
+      } catch (RejectedExecutionException e) {
+        finished(null, new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
+      }
+    }
+
+    synchronized void dialling(Channel ch) {
+      if (done) {
+        closeIfQuiet(ch);
+      } else {
+        dialling.add(ch);
+      }
+    }
+
+    private void finished(PeerConnection c, Throwable e) {
+      boolean won;
+      Throwable last;
+      synchronized (this) {
+        outstanding--;
+        if (done || (e != null && outstanding > 0)) {
+          if (e != null) {
+            lastError = e;
+          }
+          return;
+        }
+        done = true;
+        won = e == null;
+        last = e;
+      }
+      stop();
+      long delay;
+      synchronized (m) {
+        if (m.race == this) {
+          m.race = null;
+        }
+        if (won) {
+          m.failures = 0;
+          return;
+        }
+        m.failures = Math.min(m.failures + 1, 62);
+        delay = backoffMillis(m.failures);
+      }
+      LOG.debug("dial race to {} lost on every path ({}); next in {} ms", peer.shortText(),
+          last == null ? "?" : last.getMessage(), delay);
+      schedule(peer, m, delay);
+    }
+
+    /** Cancels what has not started and closes dials that heard nothing yet. */
+    void stop() {
+      List<ScheduledFuture<?>> s;
+      List<Channel> d;
+      synchronized (this) {
+        done = true;
+        s = new java.util.ArrayList<>(starts);
+        d = new java.util.ArrayList<>(dialling);
+        starts.clear();
+        dialling.clear();
+      }
+      s.forEach(t -> t.cancel(false));
+      d.forEach(Transport::closeIfQuiet);
+    }
+  }
+
+  /** Closes a dial whose handshake has not heard from the other end (see {@link ShsHandler#heardFromPeer}). */
+  private static void closeIfQuiet(Channel ch) {
+    try {
+      ch.eventLoop().execute(() -> {
+        io.netty.channel.ChannelHandler h = ch.pipeline().get("shs");
+        if (h instanceof ShsHandler shs && !shs.heardFromPeer()) {
+          ch.close();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // Shutting down: the channel goes with the event loop.
+    }
+  }
   /**
    * Starts the event loop; nothing listens until {@link #listen}. {@code identity} is copied; the caller
    * keeps ownership of it.
@@ -226,11 +363,17 @@ public final class Transport implements PeerRpc, AutoCloseable {
       result.complete(existing.get());
       return result;
     }
+    dial(addr, expectedServer, result);
+    return result;
+  }
+
+  /** Dials for {@link #connect}; returns the channel, or null when it failed {@code result} at once. */
+  private Channel dial(InetSocketAddress addr, PublicId expectedServer, CompletableFuture<PeerConnection> result) {
     ConnectionSlots.Slot slot = slots.dial();
     if (slot == null) {
       result.completeExceptionally(new ConnectFailedException(ConnectFailedException.Reason.TOO_MANY_CONNECTIONS,
           config.maxOutbound() + " dialled connections open"));
-      return result;
+      return null;
     }
     Bootstrap b = new Bootstrap()
         .group(group)
@@ -251,7 +394,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
         slots.release(slot);
         result.completeExceptionally(
             new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
-        return result;
+        return null;
       }
       slot.channel = f.channel();
       f.channel().closeFuture().addListener(c -> slots.release(slot));
@@ -265,7 +408,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
             addr + ": " + c.cause().getMessage(), c.cause()));
       }
     });
-    return result;
+    return f.channel();
   }
 
   /**
@@ -330,13 +473,16 @@ public final class Transport implements PeerRpc, AutoCloseable {
    * Keeps an outbound connection to {@code peer} up: dials now if not connected, and after every failure or
    * close again after an exponential backoff from {@link TransportConfig#reconnectMin()} to
    * {@link TransportConfig#reconnectMax()}, each delay drawn from its upper half at random so that peers
-   * restarted together do not dial in step. Addresses are tried in turn. An inbound connection from the peer
-   * counts as connected. Replaces an earlier call for the same peer.
+   * restarted together do not dial in step. Each attempt is a race (spec/PROTOCOL.md 9.1): {@code addrs[0]}
+   * at once, each next address {@link #RACE_HEAD_START} later, and a tunnel ({@link #tunnels}) after
+   * {@link #RACE_TUNNEL_AFTER} (at once when there is no address); the first completed handshake wins. An inbound
+   * connection from the peer counts as connected. Replaces an earlier call for the same peer. {@code addrs} may
+   * be empty only when tunnels are set.
    */
   @Override
   public void maintain(PublicId peer, List<InetSocketAddress> addrs) {
     assertOpen();
-    if (addrs.isEmpty()) {
+    if (addrs.isEmpty() && tunnels == null) {
       throw new IllegalArgumentException("no addresses for " + peer.shortText());
     }
     Maintained m = new Maintained(List.copyOf(addrs));
@@ -349,6 +495,14 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
   }
 
+  /**
+   * How the dial race opens a tunnel to a peer (a room, org.kith.node.reach); set once by the composition root.
+   * The returned future fails at once when no tunnel is possible.
+   */
+  public void tunnels(java.util.function.Function<PublicId, CompletableFuture<PeerConnection>> dialer) {
+    this.tunnels = Objects.requireNonNull(dialer, "dialer");
+  }
+
   /** Stops {@link #maintain}ing {@code peer}. An open connection stays open; close it to drop it. */
   @Override
   public void forget(PublicId peer) {
@@ -359,7 +513,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
   }
 
   /** Whether {@link #maintain} keeps {@code peer} connected: until {@link #forget} or {@link #close}. */
-  boolean maintains(PublicId peer) {
+  public boolean maintains(PublicId peer) {
     return maintained.containsKey(peer);
   }
 
@@ -394,24 +548,28 @@ public final class Transport implements PeerRpc, AutoCloseable {
     if (closed.get() || maintained.get(peer) != m || connection(peer).isPresent()) {
       return; // a close of the present connection schedules the next attempt
     }
-    InetSocketAddress addr;
+    java.util.function.Function<PublicId, CompletableFuture<PeerConnection>> tunnel = tunnels;
+    List<InetSocketAddress> addrs = m.addrs;
+    Race race = new Race(peer, m, addrs.size() + (tunnel != null ? 1 : 0));
     synchronized (m) {
-      addr = m.addrs.get(m.failures % m.addrs.size());
       m.dials++;
+      m.race = race;
     }
-    connect(addr, peer).whenComplete((c, e) -> {
-      long delay;
-      synchronized (m) {
-        if (e == null) {
-          m.failures = 0;
-          return;
+    long head = RACE_HEAD_START.toMillis();
+    for (int i = 0; i < addrs.size(); i++) {
+      InetSocketAddress addr = addrs.get(i);
+      race.start(i * head, () -> {
+        CompletableFuture<PeerConnection> f = new CompletableFuture<>();
+        Channel ch = dial(addr, peer, f);
+        if (ch != null) {
+          race.dialling(ch);
         }
-        m.failures = Math.min(m.failures + 1, 62);
-        delay = backoffMillis(m.failures);
-      }
-      LOG.debug("reconnect to {} failed ({}); next in {} ms", peer.shortText(), e.getMessage(), delay);
-      schedule(peer, m, delay);
-    });
+        return f;
+      });
+    }
+    if (tunnel != null) {
+      race.start(addrs.isEmpty() ? 0 : RACE_TUNNEL_AFTER.toMillis(), () -> tunnel.apply(peer));
+    }
   }
 
   /** Delay after {@code failures} failures in a row (0 after a close): min * 2^failures, capped, jittered. */

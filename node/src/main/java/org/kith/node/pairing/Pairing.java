@@ -89,6 +89,7 @@ public final class Pairing {
   private final Executor worker;
   private final Supplier<List<String>> advertised;
   private volatile org.kith.node.peers.AddressDialer tunnels = org.kith.node.peers.AddressDialer.NONE;
+  private volatile java.util.function.Consumer<PublicId> onPaired = key -> {};
   private final RateLimiter.Keyed<PublicId> perKey;
   private final RateLimiter.Keyed<SourceAddress> perAddress;
   private final RateLimiter.Keyed<ByteString> perInvite;
@@ -178,6 +179,14 @@ public final class Pairing {
     this.tunnels = java.util.Objects.requireNonNull(d, "d");
   }
 
+  /**
+   * Told, on the invitee's side, once the inviter is stored as a peer: the pairing connection now carries what
+   * goes to paired peers only (the address record). Set once by the composition root.
+   */
+  public void onPaired(java.util.function.Consumer<PublicId> listener) {
+    this.onPaired = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
   // ---- the invitee's side
 
   /** The inviter's answer to a pairing. */
@@ -238,6 +247,7 @@ public final class Pairing {
     if (keepConnected) {
       peerService.maintain(p);
     }
+    onPaired.accept(p.id());
     return p;
   }
 

@@ -51,6 +51,17 @@ public record HostPort(String host, int port) {
     return ok ? Optional.of(new HostPort(host, p)) : Optional.empty();
   }
 
+  /** Prefix of a TCP address in address records (spec/PROTOCOL.md 12.3): {@code tcp:HOST:PORT}. */
+  public static final String TCP = "tcp:";
+
+  /** A peer address to dial over TCP: {@code tcp:HOST:PORT}, or a bare {@code HOST:PORT} as invites carry it. */
+  public static Optional<HostPort> tryParseTcp(String address) {
+    if (address == null) {
+      return Optional.empty();
+    }
+    return tryParse(address.startsWith(TCP) ? address.substring(TCP.length()) : address);
+  }
+
   /** An address to dial; a DNS name is resolved here, at dial time. */
   public InetSocketAddress toSocketAddress() {
     return new InetSocketAddress(host, port);

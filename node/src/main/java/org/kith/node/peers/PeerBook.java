@@ -154,6 +154,9 @@ public final class PeerBook {
     o.addProperty("lastSeen", p.lastSeenMillis());
     o.addProperty("blocked", p.blocked());
     o.addProperty("unpairPending", p.unpairPending());
+    if (p.addressSeq() != 0) {
+      o.addProperty("addressSeq", p.addressSeq());
+    }
     return o.toString().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -164,7 +167,8 @@ public final class PeerBook {
       o.getAsJsonArray("addresses").forEach(e -> addrs.add(e.getAsString()));
       return new Peer(PublicId.ofHex(o.get("key").getAsString()), o.get("petname").getAsString(),
           o.get("circle").getAsString(), addrs, o.get("pairedAt").getAsLong(), o.get("lastSeen").getAsLong(),
-          o.get("blocked").getAsBoolean(), o.get("unpairPending").getAsBoolean());
+          o.get("blocked").getAsBoolean(), o.get("unpairPending").getAsBoolean(),
+          o.has("addressSeq") ? o.get("addressSeq").getAsLong() : 0);
     } catch (RuntimeException | InvalidIdException e) {
       throw new org.kith.storage.VaultCorruptException("a peer record does not decode: " + e.getMessage());
     }

@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class PeerService implements Dispatcher.Relations, Dispatcher.Connections {
   private static final Logger LOG = LoggerFactory.getLogger(PeerService.class);
 
+  /** How room addresses begin (spec/PROTOCOL.md 12.2.7); the rooms themselves are org.kith.node.reach's. */
+  public static final String ROOM_SCHEME = "room:";
+
   private final PeerBook book;
   private final RecordStore records;
   private final PeerRpc rpc;
@@ -182,19 +185,37 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
     return java.util.Optional.ofNullable(lan.get(peer));
   }
 
-  /** Keeps a connection up to this peer at its addresses: the one on the LAN first, if its beacon was heard. */
+  /**
+   * Keeps a connection up to this peer: a race over its TCP addresses, the one on the LAN first if its beacon was
+   * heard, and the transport's tunnels (rooms) after them. A peer with neither a TCP address nor a room address
+   * is left alone (the rooms' own ticker still tries it).
+   */
   public void maintain(Peer peer) {
     List<InetSocketAddress> addrs = new ArrayList<>();
     InetSocketAddress onLan = lan.get(peer.id());
     if (onLan != null) {
       addrs.add(onLan);
     }
+    boolean viaRoom = false;
     for (String a : peer.addresses()) {
-      HostPort.tryParse(a).ifPresentOrElse(hp -> addrs.add(hp.toSocketAddress()),
-          () -> LOG.debug("skipping an unusable peer address"));
+      java.util.Optional<HostPort> hp = HostPort.tryParseTcp(a);
+      if (hp.isPresent()) {
+        InetSocketAddress sa = hp.get().toSocketAddress();
+        if (!addrs.contains(sa)) {
+          addrs.add(sa);
+        }
+      } else if (a.startsWith(ROOM_SCHEME)) {
+        viaRoom = true;
+      } else {
+        LOG.debug("skipping an unusable peer address");
+      }
     }
-    if (!addrs.isEmpty()) {
-      rpc.maintain(peer.id(), addrs);
+    if (!addrs.isEmpty() || viaRoom) {
+      try {
+        rpc.maintain(peer.id(), addrs);
+      } catch (IllegalArgumentException noTunnels) {
+        LOG.debug("no way to reach {} without a TCP address", peer.id().shortText());
+      }
     }
   }
 

@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's rooms (spec/PROTOCOL.md 12.2): joining and leaving (at most {@link #MAX_ROOMS}, kept in the
- * vault), a control connection to each while the node runs ({@link RoomLink}), tunnels to peers through them,
- * and the ticker that dials paired peers through a room when no TCP connection to them is up.
+ * vault), a control connection to each while the node runs ({@link RoomLink}), tunnels to peers through them
+ * (the transport's dial race asks for them), and the ticker that dials through a room the paired peers the
+ * transport does not keep connected (those with no address).
  */
 public final class Rooms implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Rooms.class);
@@ -43,8 +44,11 @@ public final class Rooms implements AutoCloseable {
   public static final String SCHEME = "room:";
   /** How often the ticker looks for paired peers to reach through a room. */
   static final Duration TICK = Duration.ofSeconds(2);
-  /** A peer is tried through a room once it has been unreachable this long (TCP goes first). */
-  static final Duration FIRST_TRY_AFTER = Duration.ofSeconds(3);
+  /**
+   * A peer the transport does not keep connected itself (it has no address) is tried through a room once it has
+   * been unreachable this long; peers with addresses are tried through rooms in the transport's dial race.
+   */
+  static final Duration FIRST_TRY_AFTER = Duration.ofSeconds(1);
 
   /** A room this node joined. */
   public record Room(PublicId id, String name, HostPort address) {
@@ -70,6 +74,7 @@ public final class Rooms implements AutoCloseable {
   private final Map<PublicId, Backoff> reach = new ConcurrentHashMap<>();
   private volatile EventLoopGroup group;
   private volatile boolean running;
+  private volatile Runnable onChange = () -> {};
 
   /** When to try a peer through a room next. */
   private static final class Backoff {
@@ -92,6 +97,11 @@ public final class Rooms implements AutoCloseable {
     this.clock = clock;
     this.scheduler = scheduler;
     this.worker = worker;
+  }
+
+  /** Told after a join or a leave changed the rooms (the node's address record lists them); set once. */
+  public void onChange(Runnable listener) {
+    this.onChange = java.util.Objects.requireNonNull(listener, "listener");
   }
 
   synchronized EventLoopGroup group() {
@@ -173,6 +183,7 @@ public final class Rooms implements AutoCloseable {
     if (running) {
       keep(room);
     }
+    onChange.run();
     return room;
   }
 
@@ -184,6 +195,7 @@ public final class Rooms implements AutoCloseable {
       l.leave();
     }
     book.remove(room.id());
+    onChange.run();
     return room;
   }
 
@@ -296,7 +308,7 @@ public final class Rooms implements AutoCloseable {
     }
     reach.keySet().retainAll(peers);
     for (PublicId p : peers) {
-      if (transport.connection(p).isPresent()) {
+      if (transport.connection(p).isPresent() || transport.maintains(p)) {
         reach.remove(p);
         continue;
       }

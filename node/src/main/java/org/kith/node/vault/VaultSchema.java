@@ -22,6 +22,11 @@ public final class VaultSchema {
   public static final byte[] SEQ_KEY = {0x03};
   /** {@link Store#META}: the rooms this node joined, one line each: {@code key-hex host:port name}. */
   public static final byte[] ROOMS_KEY = {0x04};
+  /**
+   * {@link Store#META}: this node's last signed address record ({@code SignedAddressRecord} bytes), so that a
+   * restart never signs a seq again (spec/PROTOCOL.md 12.3).
+   */
+  public static final byte[] ADDRESSES_KEY = {0x06};
 
   /** {@link Store#META}, looked up by keyed hash: the note one of our NOTE records was shared from. */
   public static byte[] noteOf(Vault vault, String recordIdHex) {
