@@ -53,6 +53,17 @@ public final class MiniCluster implements AutoCloseable, AfterEachCallback {
       port = node.start(new ListenConfig("127.0.0.1", port)).getPort();
     }
 
+    /** Starts again on a port the system picks, as a node that moved or whose port was taken. */
+    public void startOnNewPort() throws KithException {
+      int old = port;
+      port = 0;
+      start();
+      if (port == old) {
+        stop();
+        start();
+      }
+    }
+
     public void stop() {
       if (node != null) {
         node.close();

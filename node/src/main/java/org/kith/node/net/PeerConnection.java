@@ -41,6 +41,7 @@ public final class PeerConnection {
   private long lastRequestId; // event loop only
   private volatile long lastSeenMillis;
   private volatile Hello hello;
+  private final CompletableFuture<Hello> helloArrived = new CompletableFuture<>();
   /** Set once {@link RequestHandler#onConnected} was called, so that onClosed is called exactly once too. */
   volatile boolean announced;
   /** The peer's connection-level ERROR (request id 0), which comes before its close. */
@@ -105,6 +106,14 @@ public final class PeerConnection {
   /** The peer's HELLO, once it arrived (it is the first frame each way). */
   public Optional<Hello> hello() {
     return Optional.ofNullable(hello);
+  }
+
+  /**
+   * Completes, on the event loop, when the peer's HELLO arrives, which is after {@link RequestHandler#onConnected}:
+   * what depends on the peer's capabilities waits for it. Never completes on a connection that closes first.
+   */
+  public CompletableFuture<Hello> whenHello() {
+    return helloArrived;
   }
 
   /** {@link #request(FrameType, MessageLite, Duration)} with {@link TransportConfig#requestTimeout()}. */
@@ -252,6 +261,7 @@ public final class PeerConnection {
 
   void hello(Hello h) {
     hello = h;
+    helloArrived.complete(h);
   }
 
   Channel channel() {

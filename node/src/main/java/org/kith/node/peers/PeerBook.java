@@ -67,13 +67,29 @@ public final class PeerBook {
     return all().stream().filter(Peer::paired).toList();
   }
 
-  public void put(Peer p) throws KithException {
+  public synchronized void put(Peer p) throws KithException {
     try {
       vault.put(Store.PEERS, key(p.id()), encode(p));
     } catch (VaultException e) {
       throw Vaults.translate(e);
     }
     peers.put(p.id(), p);
+  }
+
+  /**
+   * Replaces the stored peer with {@code change} of it, read and written under the lock {@link #put} takes, so a
+   * change made meanwhile (a block, an unpair) is never overwritten by one computed from an older copy. Nothing is
+   * written when there is no such peer or {@code change} gives null; returns what was written.
+   */
+  public synchronized Optional<Peer> update(PublicId id, java.util.function.UnaryOperator<Peer> change)
+      throws KithException {
+    Peer now = peers.get(id);
+    Peer next = now == null ? null : change.apply(now);
+    if (next == null) {
+      return Optional.empty();
+    }
+    put(next);
+    return Optional.of(next);
   }
 
   /** Adds the peer's write to a batch; call {@link #cache} after the batch commits. */

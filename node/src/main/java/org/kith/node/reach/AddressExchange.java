@@ -140,9 +140,12 @@ public final class AddressExchange implements Dispatcher.Connections {
 
   @Override
   public void onConnected(PeerConnection c) {
-    if (book.isPaired(c.remote()) && c.speaks(Transport.CAPABILITY_ADDRESSES)) {
-      execute(() -> sendTo(c));
-    }
+    // The peer's capabilities come with its HELLO, which follows the handshake.
+    c.whenHello().thenRun(() -> {
+      if (book.isPaired(c.remote()) && c.speaks(Transport.CAPABILITY_ADDRESSES)) {
+        execute(() -> sendTo(c));
+      }
+    });
   }
 
   @Override
@@ -285,34 +288,45 @@ public final class AddressExchange implements Dispatcher.Connections {
       return;
     }
     List<String> addresses = v.addresses().stream().filter(AddressExchange::known).distinct().toList();
-    Peer updated;
-    synchronized (this) {
-      Peer p = book.get(who).filter(Peer::paired).orElse(null);
-      if (p == null) {
-        refuse(from, ErrorCode.NOT_PAIRED, "not paired: this node takes address records from paired peers only");
-        return;
-      }
-      int order = Long.compareUnsigned(v.seq(), p.addressSeq());
-      if (order < 0 || (order == 0 && !addresses.equals(p.addresses()))) {
-        refuse(from, ErrorCode.BAD_RECORD, "address record seq " + Long.toUnsignedString(v.seq())
-            + " is not newer than the one held (" + p.addressSeq() + "): sign a new one with a higher seq");
-        return;
-      }
-      updated = order == 0 ? null : p.withAddressRecord(addresses, v.seq());
-      if (updated != null) {
-        try {
-          book.put(updated);
-        } catch (KithException e) {
-          LOG.warn("could not store a peer's address record ({})", e.getClass().getSimpleName());
-          from.sendError(ErrorCode.INTERNAL, "internal error");
-          return;
+    // Decided and written under the peer book's lock: a block or unpair meanwhile wins, never a stale copy.
+    String[] refusal = new String[2];
+    Optional<Peer> updated;
+    try {
+      updated = book.update(who, p -> {
+        if (!p.paired()) {
+          refusal[0] = ErrorCode.NOT_PAIRED.name();
+          refusal[1] = "not paired: this node takes address records from paired peers only";
+          return null;
         }
-        stored.incrementAndGet();
-      }
+        int order = Long.compareUnsigned(v.seq(), p.addressSeq());
+        if (order < 0 || (order == 0 && !addresses.equals(p.addresses()))) {
+          refusal[0] = ErrorCode.BAD_RECORD.name();
+          refusal[1] = "address record seq " + Long.toUnsignedString(v.seq()) + " is not newer than the one held ("
+              + p.addressSeq() + "): sign a new one with a higher seq";
+          return null;
+        }
+        return order == 0 ? null : p.withAddressRecord(addresses, v.seq());
+      });
+    } catch (KithException e) {
+      LOG.warn("could not store a peer's address record ({})", e.getClass().getSimpleName());
+      from.sendError(ErrorCode.INTERNAL, "internal error; nothing was stored");
+      return;
     }
-    if (updated != null) {
+    if (refusal[0] != null) {
+      refuse(from, ErrorCode.valueOf(refusal[0]), refusal[1]);
+      return;
+    }
+    if (updated.isPresent()) {
+      stored.incrementAndGet();
       LOG.debug("{} is at {} addresses now (record {})", who.shortText(), addresses.size(), v.seq());
-      peers.maintain(updated);
+      try {
+        if (book.isPaired(who)) {
+          peers.maintain(updated.get());
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("not keeping {} connected: {}", who.shortText(), e.getClass().getSimpleName());
+        return;
+      }
     }
     sendTo(from);
   }
