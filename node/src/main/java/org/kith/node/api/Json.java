@@ -54,6 +54,8 @@ public final class Json {
     o.addProperty("petname", p.petname());
     o.addProperty("circle", p.circle());
     o.add("addresses", strings(p.addresses()));
+    // The seq of the peer's signed address record the addresses came from; 0 for an invite's or a pairing's.
+    o.addProperty("addressSeq", p.addressSeq());
     o.addProperty("connected", connected);
     o.addProperty("pairedAt", Instant.ofEpochMilli(p.pairedAtMillis()).toString());
     o.addProperty("lastSeen", p.lastSeenMillis() == 0 ? null : Instant.ofEpochMilli(p.lastSeenMillis()).toString());

@@ -28,6 +28,10 @@ class AddressExchangeTest {
     assertEquals(List.of("tcp:127.0.0.1:" + alice.port()), bob.peer(alice).addresses());
     assertEquals(bob.node.addresses().seq(), alice.peer(bob).addressSeq());
     assertEquals(0, alice.node.addresses().refused() + bob.node.addresses().refused());
+    // What `kith peers --json` and GET /v1/peers show.
+    com.google.gson.JsonObject shown = org.kith.node.api.Json.peer(alice.peer(bob), true);
+    assertEquals("tcp:127.0.0.1:" + bob.port(), shown.getAsJsonArray("addresses").get(0).getAsString());
+    assertEquals(bob.node.addresses().seq(), shown.get("addressSeq").getAsLong());
   }
 
   @Test
