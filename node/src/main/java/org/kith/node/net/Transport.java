@@ -124,7 +124,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
     int failures; // guarded by this object
     long dials; // guarded by this object
     ScheduledFuture<?> timer; // guarded by this object
-    Race race; // guarded by this object
+    DialRace race; // guarded by this object
 
     Maintained(List<InetSocketAddress> addrs) {
       this.addrs = addrs;
@@ -140,127 +140,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
   }
 
-  /**
-   * One dial race to a maintained peer: every TCP address and the tunnel, each started in turn after the one
-   * before had its head start; the first completed handshake wins. Not-yet-started attempts are then cancelled
-   * and dials that have heard nothing from the other end are closed; a dial already in the handshake is left to
-   * finish, and if it does, the one-connection-per-peer rule settles it on both ends alike.
-   */
-  private final class Race {
-    final PublicId peer;
-    final Maintained m;
-    final List<ScheduledFuture<?>> starts = new java.util.ArrayList<>(); // guarded by this
-    final List<Channel> dialling = new java.util.ArrayList<>(); // guarded by this
-    int outstanding; // guarded by this
-    boolean done; // guarded by this
-    Throwable lastError; // guarded by this
 
-    Race(PublicId peer, Maintained m, int attempts) {
-      this.peer = peer;
-      this.m = m;
-      this.outstanding = attempts;
-    }
-
-    void start(long delayMillis, java.util.function.Supplier<CompletableFuture<PeerConnection>> dial) {
-      Runnable run = () -> {
-        synchronized (this) {
-          if (done) {
-            return;
-          }
-        }
-        Optional<PeerConnection> open = connection(peer);
-        CompletableFuture<PeerConnection> f;
-        try {
-          f = open.isPresent() ? CompletableFuture.completedFuture(open.get()) : dial.get();
-        } catch (RuntimeException e) {
-          f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete(this::finished);
-      };
-      if (delayMillis <= 0) {
-        run.run();
-        return;
-      }
-      try {
-        ScheduledFuture<?> t = group.schedule(run, delayMillis, TimeUnit.MILLISECONDS);
-        synchronized (this) {
-          starts.add(t);
-        }
-      } catch (RejectedExecutionException e) {
-        finished(null, new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
-      }
-    }
-
-    synchronized void dialling(Channel ch) {
-      if (done) {
-        closeIfQuiet(ch);
-      } else {
-        dialling.add(ch);
-      }
-    }
-
-    private void finished(PeerConnection c, Throwable e) {
-      boolean won;
-      Throwable last;
-      synchronized (this) {
-        outstanding--;
-        if (done || (e != null && outstanding > 0)) {
-          if (e != null) {
-            lastError = e;
-          }
-          return;
-        }
-        done = true;
-        won = e == null;
-        last = e;
-      }
-      stop();
-      long delay;
-      synchronized (m) {
-        if (m.race == this) {
-          m.race = null;
-        }
-        if (won) {
-          m.failures = 0;
-          return;
-        }
-        m.failures = Math.min(m.failures + 1, 62);
-        delay = backoffMillis(m.failures);
-      }
-      LOG.debug("dial race to {} lost on every path ({}); next in {} ms", peer.shortText(),
-          last == null ? "?" : last.getMessage(), delay);
-      schedule(peer, m, delay);
-    }
-
-    /** Cancels what has not started and closes dials that heard nothing yet. */
-    void stop() {
-      List<ScheduledFuture<?>> s;
-      List<Channel> d;
-      synchronized (this) {
-        done = true;
-        s = new java.util.ArrayList<>(starts);
-        d = new java.util.ArrayList<>(dialling);
-        starts.clear();
-        dialling.clear();
-      }
-      s.forEach(t -> t.cancel(false));
-      d.forEach(Transport::closeIfQuiet);
-    }
-  }
-
-  /** Closes a dial whose handshake has not heard from the other end (see {@link ShsHandler#heardFromPeer}). */
-  private static void closeIfQuiet(Channel ch) {
-    try {
-      ch.eventLoop().execute(() -> {
-        io.netty.channel.ChannelHandler h = ch.pipeline().get("shs");
-        if (h instanceof ShsHandler shs && !shs.heardFromPeer()) {
-          ch.close();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      // Shutting down: the channel goes with the event loop.
-    }
-  }
   /**
    * Starts the event loop; nothing listens until {@link #listen}. {@code identity} is copied; the caller
    * keeps ownership of it.
@@ -550,8 +430,13 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
     java.util.function.Function<PublicId, CompletableFuture<PeerConnection>> tunnel = tunnels;
     List<InetSocketAddress> addrs = m.addrs;
-    Race race = new Race(peer, m, addrs.size() + (tunnel != null ? 1 : 0));
+    DialRace race;
     synchronized (m) {
+      if (m.race != null || (addrs.isEmpty() && tunnel == null)) {
+        return; // one race at a time: its end schedules the next
+      }
+      race = new DialRace(peer, addrs.size() + (tunnel != null ? 1 : 0), group, this::connection,
+          (won, last) -> raceEnded(peer, m, won, last));
       m.dials++;
       m.race = race;
     }
@@ -570,6 +455,23 @@ public final class Transport implements PeerRpc, AutoCloseable {
     if (tunnel != null) {
       race.start(addrs.isEmpty() ? 0 : RACE_TUNNEL_AFTER.toMillis(), () -> tunnel.apply(peer));
     }
+  }
+
+  /** A race ended: resets the backoff if it was won, else schedules the next race after it. */
+  private void raceEnded(PublicId peer, Maintained m, boolean won, Throwable last) {
+    long delay;
+    synchronized (m) {
+      m.race = null;
+      if (won) {
+        m.failures = 0;
+        return;
+      }
+      m.failures = Math.min(m.failures + 1, 62);
+      delay = backoffMillis(m.failures);
+    }
+    LOG.debug("dial race to {} lost on every path ({}); next in {} ms", peer.shortText(),
+        last == null ? "?" : last.getMessage(), delay);
+    schedule(peer, m, delay);
   }
 
   /** Delay after {@code failures} failures in a row (0 after a close): min * 2^failures, capped, jittered. */

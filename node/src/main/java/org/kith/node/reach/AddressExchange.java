@@ -67,6 +67,7 @@ public final class AddressExchange implements Dispatcher.Connections {
   private final Supplier<List<String>> own;
   /** Connections our current record went out on; a new record goes out on all again. */
   private final Set<PeerConnection> sentOn = ConcurrentHashMap.newKeySet();
+  private final java.util.Map<PublicId, Arrived> waiting = new ConcurrentHashMap<>();
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   /** Guarded by this. */
@@ -261,8 +262,22 @@ public final class AddressExchange implements Dispatcher.Connections {
 
   // ---- a peer's record
 
+  /** A frame waiting for the worker, and the connection it came on. */
+  private record Arrived(PeerConnection from, Frame frame) {}
+
+  /**
+   * On the event loop. At most one frame per peer waits for the worker; a newer one takes its place, so a peer
+   * sending records as fast as it can costs one worker task at a time and never fills the worker's queue.
+   */
   private void onAddresses(PeerConnection from, Frame frame) {
-    execute(() -> receive(from, frame));
+    if (waiting.put(from.remote(), new Arrived(from, frame)) == null && !execute(() -> {
+      Arrived a = waiting.remove(from.remote());
+      if (a != null) {
+        receive(a.from(), a.frame());
+      }
+    })) {
+      waiting.remove(from.remote()); // nothing queued will take it; the next frame tries again
+    }
   }
 
   private void receive(PeerConnection from, Frame frame) {
@@ -337,11 +352,14 @@ public final class AddressExchange implements Dispatcher.Connections {
     from.sendError(code, message + "; nothing was stored");
   }
 
-  private void execute(Runnable r) {
+  /** False when the worker refused the task (closing, or its queue is full). */
+  private boolean execute(Runnable r) {
     try {
       worker.execute(r);
+      return true;
     } catch (RejectedExecutionException e) {
       LOG.debug("closing or busy: dropped an address record task");
+      return false;
     }
   }
 }

@@ -80,7 +80,8 @@ class ArchitectureTest {
               || owner.equals("org.kith.node.profile.Profiles")
               || owner.equals("org.kith.node.model.Model")
               || owner.equals("org.kith.node.events.EventBus")
-              || owner.equals("org.kith.node.inbox.Inbox");
+              || owner.equals("org.kith.node.inbox.Inbox")
+              || owner.equals("org.kith.node.reach.AddressExchange");
         })).as("only org.kith.node.app constructs the node's services"));
   }
 
