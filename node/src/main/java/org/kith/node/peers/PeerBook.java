@@ -97,11 +97,11 @@ public final class PeerBook {
     batch.put(Store.PEERS, key(p.id()), encode(p));
   }
 
-  public void cache(Peer p) {
+  public synchronized void cache(Peer p) {
     peers.put(p.id(), p);
   }
 
-  public void remove(PublicId id) throws KithException {
+  public synchronized void remove(PublicId id) throws KithException {
     try {
       vault.delete(Store.PEERS, key(id));
     } catch (VaultException e) {

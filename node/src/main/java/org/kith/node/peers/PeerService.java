@@ -113,12 +113,14 @@ public final class PeerService implements Dispatcher.Relations, Dispatcher.Conne
   public boolean unpair(String ref) throws KithException {
     Peer p = book.find(ref);
     boolean told = tellUnpaired(p.id());
-    rpc.forget(p.id());
+    // The book first: whoever then checks it before keeping the peer connected (an address record arriving)
+    // sees the unpair.
     if (told) {
       book.remove(p.id());
     } else {
       book.put(p.asUnpairPending());
     }
+    rpc.forget(p.id());
     records.forgetFrom(p.id());
     return told;
   }

@@ -335,8 +335,12 @@ public final class AddressExchange implements Dispatcher.Connections {
       stored.incrementAndGet();
       LOG.debug("{} is at {} addresses now (record {})", who.shortText(), addresses.size(), v.seq());
       try {
-        if (book.isPaired(who)) {
-          peers.maintain(updated.get());
+        // Under the book's lock (its methods synchronize on it): an unpair or block changes the book before it
+        // stops the dialling, so it either comes first and is seen here, or comes after and stops this too.
+        synchronized (book) {
+          if (book.isPaired(who)) {
+            peers.maintain(updated.get());
+          }
         }
       } catch (RuntimeException e) {
         LOG.debug("not keeping {} connected: {}", who.shortText(), e.getClass().getSimpleName());
