@@ -125,6 +125,22 @@ class DialRaceTest {
   }
 
   @Test
+  void twoNodesRacingToEachOther_keepOneAndTheSameConnection() throws Exception {
+    DeadAddress dead = new DeadAddress();
+    open.add(dead);
+    TestNode a = node().listen();
+    TestNode b = node().listen();
+    a.transport.maintain(b.id(), List.of(dead.address(), b.address));
+    b.transport.maintain(a.id(), List.of(dead.address(), a.address));
+    await("both ends hold the same one connection", () -> {
+      PeerConnection ab = a.transport.connection(b.id()).orElse(null);
+      PeerConnection ba = b.transport.connection(a.id()).orElse(null);
+      return ab != null && ba != null && ab.channel().localAddress().equals(ba.channel().remoteAddress())
+          && ab.channel().remoteAddress().equals(ba.channel().localAddress());
+    });
+  }
+
+  @Test
   void withEveryTcpAddressDead_theTunnelWins() throws Exception {
     DeadAddress dead = new DeadAddress();
     open.add(dead);
