@@ -167,8 +167,9 @@ class RoomTest {
   private void onlyThroughTheRoom(KithNode who, KithNode peer) throws KithException {
     MiniCluster.await("the peer's record arrived", () -> who.peerBook().get(peer.id()).orElseThrow().addressSeq() > 0);
     String viaRoom = "room:" + room.id().text() + "@" + roomAddress;
-    org.kith.node.peers.Peer p = who.peerBook().get(peer.id()).orElseThrow()
-        .withAddressRecord(List.of(viaRoom), Long.MAX_VALUE);
+    org.kith.node.peers.Peer held = who.peerBook().get(peer.id()).orElseThrow();
+    assertTrue(held.addresses().contains(viaRoom), "the record names the peer's room: " + held.addresses());
+    org.kith.node.peers.Peer p = held.withAddressRecord(List.of(viaRoom), Long.MAX_VALUE);
     who.peerBook().put(p);
     who.peers().maintain(p);
   }
