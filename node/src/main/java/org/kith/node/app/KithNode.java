@@ -363,33 +363,39 @@ public final class KithNode implements AutoCloseable {
 
   /**
    * Where peers reach this node, at most {@code max}: its LAN addresses, the verified public or mapped ones, the
-   * loopback one, then its rooms (a direct link is better when it works). When there are too many, TCP addresses
-   * before loopback give way to the rooms.
+   * loopback one, then its rooms (a direct link is better when it works). When there are too many, the rooms stay
+   * and TCP addresses give way: further LAN addresses first, then loopback, then verified ones, the first LAN
+   * address last.
    */
   private List<String> reachableAt(ListenConfig c, boolean prefixed, int max) {
-    List<String> out = new java.util.ArrayList<>();
-    if (c != null) {
-      List<String> local = c.advertised();
-      List<String> lan = new java.util.ArrayList<>(local);
-      String loopback = lan.size() > 1 ? lan.remove(lan.size() - 1) : null;
-      out.addAll(lan);
-      for (String a : verifiedAddresses.get()) {
-        if (!out.contains(a)) {
-          out.add(a);
-        }
-      }
-      if (loopback != null) {
-        out.add(loopback);
-      }
-    }
-    if (prefixed) {
-      out.replaceAll(a -> org.kith.node.peers.HostPort.TCP + a);
-    }
     List<String> viaRooms = rooms.addresses();
-    while (!out.isEmpty() && out.size() + viaRooms.size() > max) {
-      out.remove(out.size() > 1 ? out.size() - 2 : 0);
+    viaRooms = viaRooms.size() > max ? viaRooms.subList(0, max) : viaRooms;
+    List<String> display = new java.util.ArrayList<>();
+    List<String> priority = new java.util.ArrayList<>();
+    if (c != null) {
+      List<String> lan = new java.util.ArrayList<>(c.advertised());
+      String loopback = lan.size() > 1 ? lan.remove(lan.size() - 1) : null;
+      List<String> verified = verifiedAddresses.get().stream().filter(a -> !lan.contains(a)).distinct().toList();
+      display.addAll(lan);
+      display.addAll(verified);
+      if (!lan.isEmpty()) {
+        priority.add(lan.get(0));
+      }
+      priority.addAll(verified);
+      if (loopback != null) {
+        display.add(loopback);
+        priority.add(loopback);
+      }
+      priority.addAll(lan.subList(Math.min(1, lan.size()), lan.size()));
     }
-    out.addAll(viaRooms.size() > max ? viaRooms.subList(0, max) : viaRooms);
+    List<String> kept = priority.subList(0, Math.min(priority.size(), Math.max(0, max - viaRooms.size())));
+    List<String> out = new java.util.ArrayList<>();
+    for (String a : display) {
+      if (kept.contains(a)) {
+        out.add(prefixed ? org.kith.node.peers.HostPort.TCP + a : a);
+      }
+    }
+    out.addAll(viaRooms);
     return out;
   }
 

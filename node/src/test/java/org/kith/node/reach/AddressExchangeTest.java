@@ -78,5 +78,12 @@ class AddressExchangeTest {
         "a verified address after the listen address (packets stay on loopback)");
     assertFalse(bob.node.advertised().isEmpty());
     assertTrue(bob.node.advertised().contains("127.0.0.9:7347"), "invites carry it too: " + bob.node.advertised());
+
+    // Too many for an invite (4): the listen address and the first verified ones stay, in order.
+    bob.node.verifiedAddresses(() -> List.of("127.0.0.9:1", "127.0.0.9:2", "127.0.0.9:3", "127.0.0.9:4",
+        "127.0.0.9:5"));
+    assertEquals(List.of("127.0.0.1:" + bob.port(), "127.0.0.9:1", "127.0.0.9:2", "127.0.0.9:3"),
+        bob.node.advertised());
+    assertEquals(6, bob.node.ownAddresses().size(), "a record carries up to 8: " + bob.node.ownAddresses());
   }
 }
