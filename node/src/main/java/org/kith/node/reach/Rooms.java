@@ -68,6 +68,8 @@ public final class Rooms implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<PublicId, RoomLink> links = new ConcurrentHashMap<>();
   private final Map<PublicId, Backoff> reach = new ConcurrentHashMap<>();
+  private final java.util.List<java.util.function.Consumer<Room>> onWelcome =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile EventLoopGroup group;
   private volatile boolean running;
 
@@ -124,6 +126,42 @@ public final class Rooms implements AutoCloseable {
 
   boolean accepts(PublicId caller) {
     return acceptor.test(caller);
+  }
+
+  /** {@code listener} hears, on a room's event loop, each time a room welcomes this node (it must not block). */
+  public void onWelcome(java.util.function.Consumer<Room> listener) {
+    onWelcome.add(listener);
+  }
+
+  void welcomed(Room room) {
+    for (var l : onWelcome) {
+      try {
+        l.accept(room);
+      } catch (RuntimeException e) {
+        LOG.warn("a room listener failed ({})", e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  /**
+   * Asks the first connected room to dial this node back at {@code port} of the address the room sees it at
+   * (spec/PROTOCOL.md 12.5).
+   */
+  public CompletableFuture<Reachability.Check> dialBack(int port) {
+    for (Map.Entry<PublicId, RoomLink> e : links.entrySet()) {
+      RoomLink l = e.getValue();
+      if (l.connected()) {
+        String name = l.roomName();
+        return l.dialBack(port).thenApply(d -> new Reachability.Check(name, d.result().name(),
+            d.address().getAddress().getHostAddress(), d.port()));
+      }
+    }
+    return CompletableFuture.failedFuture(new RoomClient.RoomRefusedException(null, "not connected to a room"));
+  }
+
+  /** Names of the rooms this node holds a connection to now. */
+  public List<String> connectedNames() {
+    return links.values().stream().filter(RoomLink::connected).map(RoomLink::roomName).toList();
   }
 
   boolean isClosed() {
