@@ -35,6 +35,9 @@ import org.kith.node.profile.Profiles;
 import org.kith.node.reach.LanConfig;
 import org.kith.node.reach.LanDiscovery;
 import org.kith.node.query.QueryService;
+import org.kith.node.reach.PortMapKeeper;
+import org.kith.node.reach.PortMapping;
+import org.kith.node.reach.Reachability;
 import org.kith.node.reach.Rooms;
 import org.kith.node.records.RecordStore;
 import org.kith.node.records.Sharing;
@@ -135,6 +138,8 @@ public final class KithNode implements AutoCloseable {
   private final boolean autoSync;
   private final LanConfig lanConfig;
   private volatile LanDiscovery lan;
+  private final Reachability reachability;
+  private volatile PortMapKeeper portMap;
   private final boolean permissionsTightened;
 
   /** Creates the home, the vault and a new identity, and opens the node. Refuses if a vault is already there. */
@@ -229,6 +234,8 @@ public final class KithNode implements AutoCloseable {
     this.rooms = new Rooms(vault, identity.keyPair(), transport, this::acceptsTunnel,
         () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), clock, scheduler, worker);
     pairing.tunnels(rooms::dial);
+    this.reachability = new Reachability(rooms::dialBack, rooms::connectedNames, clock, scheduler);
+    rooms.onWelcome(r -> reachability.roomConnected());
     peers.register(dispatcher);
     pairing.register(dispatcher);
     sync.register(dispatcher);
@@ -276,6 +283,15 @@ public final class KithNode implements AutoCloseable {
    * node runs without it and says so in its log.
    */
   public InetSocketAddress start(ListenConfig cfg, LanConfig lanCfg) throws KithException {
+    return start(cfg, lanCfg, null);
+  }
+
+  /**
+   * {@link #start(ListenConfig, LanConfig)}, and port mapping with what {@code portMapping} makes (null: none, as
+   * {@code --no-port-mapping}; never for a node that listens on loopback only), in the background.
+   */
+  public InetSocketAddress start(ListenConfig cfg, LanConfig lanCfg, java.util.function.Supplier<PortMapping>
+      portMapping) throws KithException {
     InetSocketAddress bound;
     try {
       bound = transport.listen(cfg.host(), cfg.port());
@@ -293,6 +309,14 @@ public final class KithNode implements AutoCloseable {
     if (autoSync) {
       sync.start();
     }
+    boolean loopbackOnly = Reachability.loopbackOnly(cfg.host());
+    reachability.listening(bound.getPort(), loopbackOnly, portMapping != null);
+    if (portMapping != null && !loopbackOnly) {
+      PortMapKeeper k = new PortMapKeeper(portMapping.get(), reachability::mapped, clock,
+          Executors.newSingleThreadScheduledExecutor(daemon("kith-portmap")));
+      portMap = k;
+      k.start(bound.getPort());
+    }
     if (lanCfg.allowedFor(cfg.host())) {
       LanDiscovery d = new LanDiscovery(lanCfg, identity.id(), bound.getPort(),
           () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), peers::lanSeen, clock,
@@ -306,6 +330,11 @@ public final class KithNode implements AutoCloseable {
       }
     }
     return bound;
+  }
+
+  /** What the node knows of its own reachability: mapping, dial-back checks, rooms. */
+  public Reachability reachability() {
+    return reachability;
   }
 
   /** LAN discovery, while it runs. */
@@ -468,6 +497,10 @@ public final class KithNode implements AutoCloseable {
       return;
     }
     sync.close();
+    PortMapKeeper k = portMap;
+    if (k != null) {
+      k.close(); // removes the mapping from the router, waiting a few seconds at most
+    }
     LanDiscovery d = lan;
     if (d != null) {
       d.close();

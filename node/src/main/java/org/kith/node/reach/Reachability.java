@@ -96,6 +96,12 @@ public final class Reachability {
     this.scheduler = scheduler;
   }
 
+  /** Whether a listen host is loopback only (127.0.0.0/8, ::1, localhost): no mapping and no check then. */
+  public static boolean loopbackOnly(String listenHost) {
+    return listenHost.startsWith("127.") || listenHost.equals("::1") || listenHost.equals("[::1]")
+        || listenHost.equalsIgnoreCase("localhost");
+  }
+
   /** Hears the new {@link #verified()} list each time it changes, on a background thread; must not block. */
   public void onChange(Consumer<List<String>> listener) {
     listeners.add(listener);
