@@ -41,8 +41,8 @@ final class StartCommand implements Callable<Integer> {
   boolean noLanBeacon;
 
   @Option(names = "--no-port-mapping",
-      description = {"Do not ask the home router to forward the peer port (UPnP-IGD, NAT-PMP, PCP).",
-        "Without it, the node asks the router on the local network only, never beyond; it never maps a loopback port."})
+      description = "Do not ask the home router to forward the peer port (UPnP-IGD, NAT-PMP, PCP). Without it, the"
+          + " node asks the gateway of the local network, nothing beyond, and never for a loopback port.")
   boolean noPortMapping;
 
   @Override
