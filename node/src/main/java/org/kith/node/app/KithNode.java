@@ -372,7 +372,15 @@ public final class KithNode implements AutoCloseable {
     }
     // Room addresses last (a direct link is better when it works); they take the place of the TCP addresses
     // before loopback when an invite would carry too many.
-    List<String> out = new java.util.ArrayList<>(tcp);
+    List<String> out = new java.util.ArrayList<>();
+    // A mapped or public address a room dialled back comes first (spec/PROTOCOL.md 12.5.3): it works from anywhere.
+    for (String v : reachability.verified()) {
+      String hostPort = v.substring("tcp:".length());
+      if (!tcp.contains(hostPort)) {
+        out.add(hostPort);
+      }
+    }
+    out.addAll(tcp);
     List<String> viaRooms = rooms.addresses();
     while (!out.isEmpty() && out.size() + viaRooms.size() > org.kith.protocol.identity.InviteCode.MAX_ADDRESSES) {
       out.remove(out.size() > 1 ? out.size() - 2 : 0);
