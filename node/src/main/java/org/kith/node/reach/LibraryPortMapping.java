@@ -38,6 +38,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class LibraryPortMapping implements PortMapping {
   private static final Logger LOG = LoggerFactory.getLogger(LibraryPortMapping.class);
+  /** slf4j-simple's per-logger level property for the library's loggers. */
+  private static final String LIBRARY_LOG_LEVEL = "org.slf4j.simpleLogger.log.com.offbynull";
+
+  static {
+    // The library logs every missing route command (ipconfig on Linux, netstat on Windows) as an ERROR with a stack
+    // trace, and addresses at INFO: none of it is for the person at the terminal. Our own lines say what matters.
+    if (System.getProperty(LIBRARY_LOG_LEVEL) == null) {
+      System.setProperty(LIBRARY_LOG_LEVEL, "off");
+    }
+  }
 
   private final Gateway network;
   private final Gateway process;
