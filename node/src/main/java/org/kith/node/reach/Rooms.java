@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.kith.node.base.KithException;
@@ -68,8 +70,7 @@ public final class Rooms implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<PublicId, RoomLink> links = new ConcurrentHashMap<>();
   private final Map<PublicId, Backoff> reach = new ConcurrentHashMap<>();
-  private final java.util.List<java.util.function.Consumer<Room>> onWelcome =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<Room>> onWelcome = new CopyOnWriteArrayList<>();
   private volatile EventLoopGroup group;
   private volatile boolean running;
 
@@ -129,7 +130,7 @@ public final class Rooms implements AutoCloseable {
   }
 
   /** {@code listener} hears, on a room's event loop, each time a room welcomes this node (it must not block). */
-  public void onWelcome(java.util.function.Consumer<Room> listener) {
+  public void onWelcome(Consumer<Room> listener) {
     onWelcome.add(listener);
   }
 
@@ -148,8 +149,7 @@ public final class Rooms implements AutoCloseable {
    * (spec/PROTOCOL.md 12.5).
    */
   public CompletableFuture<Reachability.Check> dialBack(int port) {
-    for (Map.Entry<PublicId, RoomLink> e : links.entrySet()) {
-      RoomLink l = e.getValue();
+    for (RoomLink l : links.values()) {
       if (l.connected()) {
         String name = l.roomName();
         return l.dialBack(port).thenApply(d -> new Reachability.Check(name, d.result().name(),
