@@ -117,11 +117,6 @@ public final class PortMapKeeper implements AutoCloseable {
     }
   }
 
-  /** The mapping now, for tests; null when none. */
-  PortMapping.Lease lease() throws Exception {
-    return executor.submit(() -> lease).get(UNMAP_WAIT.toMillis() * 10, TimeUnit.MILLISECONDS);
-  }
-
   /** Removes the mapping from the router (waiting {@link #UNMAP_WAIT} at most), then stops. */
   @Override
   public void close() {
