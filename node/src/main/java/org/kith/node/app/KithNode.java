@@ -375,12 +375,9 @@ public final class KithNode implements AutoCloseable {
     List<String> out = new java.util.ArrayList<>();
     // A mapped or public address a room dialled back comes first (spec/PROTOCOL.md 12.5.3): it works from anywhere.
     for (String v : reachability.verified()) {
-      String hostPort = v.substring("tcp:".length());
-      if (!tcp.contains(hostPort)) {
-        out.add(hostPort);
-      }
+      out.add(v.substring("tcp:".length()));
     }
-    out.addAll(tcp);
+    tcp.stream().filter(a -> !out.contains(a)).forEach(out::add);
     List<String> viaRooms = rooms.addresses();
     while (!out.isEmpty() && out.size() + viaRooms.size() > org.kith.protocol.identity.InviteCode.MAX_ADDRESSES) {
       out.remove(out.size() > 1 ? out.size() - 2 : 0);

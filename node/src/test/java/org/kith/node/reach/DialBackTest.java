@@ -153,6 +153,23 @@ class DialBackTest {
   }
 
   @Test
+  void aNodeListeningBeyondLoopback_isCheckedWhenARoomWelcomesIt_andItsInvitesPutTheVerifiedAddressFirst()
+      throws Exception {
+    KithNode alice = member("alice", "0.0.0.0");
+    List<List<String>> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    alice.reachability().onChange(heard::add);
+    String expected = "tcp:127.0.0.1:" + port(alice);
+    MiniCluster.await("verified by the room's dial-back", () -> alice.reachability().verified().contains(expected));
+    Reachability.Snapshot s = alice.reachability().snapshot();
+    assertEquals(Reachability.State.VERIFIED, s.state());
+    assertEquals("Elm Street", s.verifiedBy());
+    assertEquals("127.0.0.1:" + port(alice), alice.advertised().get(0));
+    assertTrue(alice.pairing().invite("neighbours", Duration.ofHours(1), 1).addresses().get(0)
+        .equals("127.0.0.1:" + port(alice)));
+    assertTrue(heard.isEmpty() || heard.get(heard.size() - 1).contains(expected), heard.toString());
+  }
+
+  @Test
   void withoutARoom_theCheckFails_withAClearReason() throws Exception {
     KithNode alice = node("alice", "127.0.0.1");
     ExecutionException e = assertThrows(ExecutionException.class, () -> alice.rooms().dialBack(port(alice))
