@@ -610,6 +610,7 @@ async function main() {
       const text = await b.locator('#status-list').textContent();
       check(/Listening on/.test(text) && /1 paired/.test(text) && /Model/.test(text), `status shows ${text}`);
       check(/Reachable at/.test(text) && /Rooms\s*none/.test(text), `status does not say how it is reached: ${text}`);
+      check(/Network\s*(this machine only|LAN only)/.test(text), `status does not say the node's reachability: ${text}`);
       const html = await b.content();
       check(!/passphrase/i.test(await b.locator('#status-list').textContent()), 'status mentions the passphrase');
       check(!/secret/i.test(html.replace(/secret handshake/ig, '')), 'the page mentions a secret');

@@ -52,6 +52,29 @@ final class NodeRoutes {
     // This node's own reachability: the addresses an invite carries (TCP, then rooms) and its rooms.
     o.add("reachableAt", Json.strings(node.advertised()));
     o.add("rooms", RoomRoutes.list(node));
+    o.add("reachability", reachability(node.reachability().snapshot()));
+    return o;
+  }
+
+  /** The node's own reachability in words and fields (spec/API.md, spec/PROTOCOL.md 12.5). */
+  static JsonObject reachability(org.kith.node.reach.Reachability.Snapshot s) {
+    JsonObject o = new JsonObject();
+    o.addProperty("state", s.state().text);
+    o.addProperty("text", s.text());
+    o.add("verified", Json.strings(s.verified()));
+    if (s.verifiedBy() != null) {
+      o.addProperty("verifiedBy", s.verifiedBy());
+    }
+    o.addProperty("portMapping", s.portMapping());
+    if (s.mapping() != null) {
+      JsonObject m = new JsonObject();
+      m.addProperty("protocol", s.mapping().protocol());
+      m.addProperty("external", s.mapping().externalHost() + ":" + s.mapping().externalPort());
+      m.addProperty("internalPort", s.mapping().internalPort());
+      m.addProperty("expires", s.mapping().expires().toString());
+      o.add("mapping", m);
+    }
+    o.add("rooms", Json.strings(s.rooms()));
     return o;
   }
 

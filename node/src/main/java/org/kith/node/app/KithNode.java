@@ -36,6 +36,9 @@ import org.kith.node.reach.AddressExchange;
 import org.kith.node.reach.LanConfig;
 import org.kith.node.reach.LanDiscovery;
 import org.kith.node.query.QueryService;
+import org.kith.node.reach.PortMapKeeper;
+import org.kith.node.reach.PortMapping;
+import org.kith.node.reach.Reachability;
 import org.kith.node.reach.Rooms;
 import org.kith.node.records.RecordStore;
 import org.kith.node.records.Sharing;
@@ -139,6 +142,8 @@ public final class KithNode implements AutoCloseable {
   private final boolean autoSync;
   private final LanConfig lanConfig;
   private volatile LanDiscovery lan;
+  private final Reachability reachability;
+  private volatile PortMapKeeper portMap;
   private final boolean permissionsTightened;
 
   /** Creates the home, the vault and a new identity, and opens the node. Refuses if a vault is already there. */
@@ -234,10 +239,17 @@ public final class KithNode implements AutoCloseable {
         () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), clock, scheduler, worker);
     pairing.tunnels(rooms::dial);
     transport.tunnels(rooms::dial);
+    this.reachability = new Reachability(rooms::dialBack, rooms::connectedNames, clock, scheduler);
+    rooms.onWelcome(r -> reachability.roomConnected());
     this.addresses = new AddressExchange(vault, identity, peerBook, peers, transport, clock, worker,
         this::ownAddresses);
     pairing.onPaired(addresses::paired);
     rooms.onChange(addresses::changed);
+    // A mapped or public address a room dialled back (spec/PROTOCOL.md 12.5.3) goes into invites and records.
+    this.verifiedAddresses = () -> reachability.verified().stream()
+        .map(a -> a.startsWith(org.kith.node.peers.HostPort.TCP) ? a.substring(org.kith.node.peers.HostPort.TCP.length()) : a)
+        .toList();
+    reachability.onChange(v -> addresses.changed());
     addresses.register(dispatcher);
     peers.register(dispatcher);
     pairing.register(dispatcher);
@@ -286,6 +298,15 @@ public final class KithNode implements AutoCloseable {
    * node runs without it and says so in its log.
    */
   public InetSocketAddress start(ListenConfig cfg, LanConfig lanCfg) throws KithException {
+    return start(cfg, lanCfg, null);
+  }
+
+  /**
+   * {@link #start(ListenConfig, LanConfig)}, and port mapping with what {@code portMapping} makes (null: none, as
+   * {@code --no-port-mapping}; never for a node that listens on loopback only), in the background.
+   */
+  public InetSocketAddress start(ListenConfig cfg, LanConfig lanCfg, java.util.function.Supplier<PortMapping>
+      portMapping) throws KithException {
     InetSocketAddress bound;
     try {
       bound = transport.listen(cfg.host(), cfg.port());
@@ -305,6 +326,14 @@ public final class KithNode implements AutoCloseable {
     if (autoSync) {
       sync.start();
     }
+    boolean loopbackOnly = Reachability.loopbackOnly(cfg.host());
+    reachability.listening(bound.getPort(), loopbackOnly, portMapping != null);
+    if (portMapping != null && !loopbackOnly) {
+      PortMapKeeper k = new PortMapKeeper(portMapping.get(), reachability::mapped, clock,
+          Executors.newSingleThreadScheduledExecutor(daemon("kith-portmap")));
+      portMap = k;
+      k.start(bound.getPort());
+    }
     if (lanCfg.allowedFor(cfg.host())) {
       LanDiscovery d = new LanDiscovery(lanCfg, identity.id(), bound.getPort(),
           () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), peers::lanSeen, clock,
@@ -318,6 +347,11 @@ public final class KithNode implements AutoCloseable {
       }
     }
     return bound;
+  }
+
+  /** What the node knows of its own reachability: mapping, dial-back checks, rooms. */
+  public Reachability reachability() {
+    return reachability;
   }
 
   /** LAN discovery, while it runs. */
@@ -362,8 +396,8 @@ public final class KithNode implements AutoCloseable {
   }
 
   /**
-   * Where peers reach this node, at most {@code max}: its LAN addresses, the verified public or mapped ones, the
-   * loopback one, then its rooms (a direct link is better when it works). When there are too many, the rooms stay
+   * Where peers reach this node, at most {@code max}: the verified public or mapped addresses, its LAN addresses,
+   * the loopback one, then its rooms (a direct link is better when it works). When there are too many, the rooms stay
    * and TCP addresses give way: further LAN addresses first, then loopback, then verified ones, the first LAN
    * address last.
    */
@@ -375,9 +409,11 @@ public final class KithNode implements AutoCloseable {
     if (c != null) {
       List<String> lan = new java.util.ArrayList<>(c.advertised());
       String loopback = lan.size() > 1 ? lan.remove(lan.size() - 1) : null;
-      List<String> verified = verifiedAddresses.get().stream().filter(a -> !lan.contains(a)).distinct().toList();
-      display.addAll(lan);
+      List<String> verified = verifiedAddresses.get().stream().distinct().toList();
+      lan.removeAll(verified); // a public listen address a room dialled back moves to the front
+      // A verified address first: it works from anywhere, and invitees try the addresses in order.
       display.addAll(verified);
+      display.addAll(lan);
       if (!lan.isEmpty()) {
         priority.add(lan.get(0));
       }
@@ -533,6 +569,10 @@ public final class KithNode implements AutoCloseable {
       return;
     }
     sync.close();
+    PortMapKeeper k = portMap;
+    if (k != null) {
+      k.close(); // removes the mapping from the router, waiting a few seconds at most
+    }
     LanDiscovery d = lan;
     if (d != null) {
       d.close();

@@ -156,6 +156,9 @@ final class NodeCommands {
         t.say("reach:     " + String.join(", ", o.getAsJsonArray("reachableAt").asList().stream()
             .map(e -> e.getAsString()).toList()));
       }
+      if (o.has("reachability")) {
+        t.say("network:   " + o.getAsJsonObject("reachability").get("text").getAsString());
+      }
       if (o.has("rooms")) {
         for (var e : o.getAsJsonArray("rooms")) {
           JsonObject r = e.getAsJsonObject();

@@ -9,6 +9,8 @@ import org.kith.node.base.Home;
 import org.kith.node.base.KithException;
 import org.kith.node.peers.ListenConfig;
 import org.kith.node.reach.LanConfig;
+import org.kith.node.reach.LibraryPortMapping;
+import org.kith.node.reach.Reachability;
 import org.kith.node.app.KithNode;
 import org.kith.node.api.ApiServer;
 import org.kith.node.api.Router;
@@ -37,6 +39,11 @@ final class StartCommand implements Callable<Integer> {
   @Option(names = "--no-lan-beacon",
       description = "Do not look for paired peers on the local network (UDP broadcast on port 7349).")
   boolean noLanBeacon;
+
+  @Option(names = "--no-port-mapping",
+      description = "Do not ask the home router to forward the peer port (UPnP-IGD, NAT-PMP, PCP). Without it, the"
+          + " node asks the gateway of the local network, nothing beyond, and never for a loopback port.")
+  boolean noPortMapping;
 
   @Override
   public Integer call() throws KithException {
@@ -67,7 +74,8 @@ final class StartCommand implements Callable<Integer> {
             : "the local API port " + apiPort + " on 127.0.0.1 is taken (another Kith node, or another program):"
                 + " start with --api-port N for another port, or --api-port 0 for any free one");
       }
-      node.start(cfg, noLanBeacon ? LanConfig.OFF : LanConfig.DEFAULT);
+      node.start(cfg, noLanBeacon ? LanConfig.OFF : LanConfig.DEFAULT,
+          noPortMapping ? null : LibraryPortMapping::create);
       RunFiles.writeRunInfo(home, new RunFiles.RunInfo(apiAddr.getPort(), node.listenAddress(),
           ProcessHandle.current().pid()));
       ApiServer apiRef = api;
@@ -102,6 +110,9 @@ final class StartCommand implements Callable<Integer> {
           ? "  looking for paired peers on the local network (UDP " + LanConfig.DEFAULT_PORT
               + "; --no-lan-beacon turns it off)"
           : "  not looking for peers on the local network" + (noLanBeacon ? " (--no-lan-beacon)" : ""));
+      t.say(noPortMapping ? "  not asking the router to forward the peer port (--no-port-mapping)"
+          : Reachability.loopbackOnly(cfg.host()) ? "  no port mapping: listening on loopback only"
+          : "  asking the home router to forward the peer port, in the background (--no-port-mapping turns it off)");
       t.say("  local API on http://127.0.0.1:" + apiAddr.getPort() + "/v1/ (token in " + home.dir().resolve(
           RunFiles.TOKEN_FILE) + ")");
       t.say("  Open the page: " + api.loginUrl() + "  (one-time link; `kith ui` makes another)");

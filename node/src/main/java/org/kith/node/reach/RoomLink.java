@@ -27,6 +27,8 @@ final class RoomLink {
   static final Duration TUNNEL_TIMEOUT = Duration.ofSeconds(25);
   /** INCOMING being decided or accepted at once; the room's further ones are refused (spec 12.2.4). */
   static final int MAX_INCOMING = 16;
+  /** A member's deadline for the room's DIALED: beyond the room's own 5 s dial (spec 12.5). */
+  static final Duration DIAL_BACK_TIMEOUT = Duration.ofSeconds(15);
 
   private final Rooms rooms;
   private final Rooms.Room room;
@@ -39,11 +41,16 @@ final class RoomLink {
   private int failures; // guarded by this
   private ScheduledFuture<?> timer; // guarded by this
   private ScheduledFuture<?> pinger; // guarded by this
+  private CompletableFuture<RoomMessage.DialBack> dialing; // guarded by this
 
   RoomLink(Rooms rooms, Rooms.Room room) {
     this.rooms = rooms;
     this.room = room;
     this.via = "room " + room.name();
+  }
+
+  String roomName() {
+    return room.name();
   }
 
   boolean connected() {
@@ -93,6 +100,17 @@ final class RoomLink {
           schedulePing();
         }
         LOG.debug("in room {}", room.id().shortText());
+        rooms.welcomed(room);
+      }
+      case DIALED -> {
+        CompletableFuture<RoomMessage.DialBack> f;
+        synchronized (this) {
+          f = dialing;
+          dialing = null;
+        }
+        if (f != null) {
+          f.complete(m.dial());
+        }
       }
       case INCOMING -> incoming(ch, m.key(), m.tunnelId());
       case ERROR -> {
@@ -111,6 +129,14 @@ final class RoomLink {
     }
     control = null;
     welcomed = false;
+    CompletableFuture<RoomMessage.DialBack> asked;
+    synchronized (this) {
+      asked = dialing;
+      dialing = null;
+    }
+    if (asked != null) {
+      asked.completeExceptionally(new RoomClient.RoomRefusedException(null, "the room connection closed"));
+    }
     if (cause != null && problem == null) {
       problem = "cannot reach the room: " + RoomClient.describe(cause);
     }
@@ -154,6 +180,34 @@ final class RoomLink {
     } catch (RejectedExecutionException e) {
       // closing
     }
+  }
+
+  /**
+   * Asks the room to dial this node back at {@code port} of the address it sees us at (spec 12.5); completes with
+   * the room's DIALED. One at a time: a second ask while one is out gets the same answer.
+   */
+  CompletableFuture<RoomMessage.DialBack> dialBack(int port) {
+    RoomChannel c = control;
+    if (c == null || !welcomed) {
+      return CompletableFuture.failedFuture(new RoomClient.RoomRefusedException(null, "not connected to the room"));
+    }
+    CompletableFuture<RoomMessage.DialBack> f;
+    synchronized (this) {
+      if (dialing != null) {
+        return dialing;
+      }
+      f = new CompletableFuture<>();
+      dialing = f;
+    }
+    f.orTimeout(DIAL_BACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+      synchronized (this) {
+        if (dialing == f) {
+          dialing = null;
+        }
+      }
+    });
+    c.channel().eventLoop().execute(() -> c.send(RoomMessage.dialBack(port)));
+    return f;
   }
 
   /** A member asks for a tunnel: accept on a fresh connection when the node says so, else refuse. */

@@ -1,5 +1,8 @@
 package org.kith.node.reach;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -17,9 +20,11 @@ import org.kith.protocol.identity.PublicId;
  *   SPLICED  other member's key (32)
  *   WELCOME  name length (1) || name (UTF-8, at most MAX_NAME_BYTES)
  *   ERROR    code (1) || message length (1) || message (UTF-8, at most MAX_MESSAGE_BYTES)
+ *   DIALBACK port (2)
+ *   DIALED   result (1) || family (1: 4 or 6) || IP (4 or 16) || port (2)    (spec 12.5)
  * </pre>
  */
-record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code code, String text) {
+record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code code, String text, DialBack dial) {
   /** Every control box carries exactly this many plaintext bytes. */
   static final int BYTES = 128;
   static final int SECRET_BYTES = 32;
@@ -27,10 +32,53 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
   static final int MAX_NAME_BYTES = 64;
   static final int MAX_MESSAGE_BYTES = 100;
 
+  RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code code, String text) {
+    this(type, key, tunnelId, secret, code, text, null);
+  }
+
+  /**
+   * The fields of DIALBACK (only {@code port}) and DIALED (all three): a member asks the room to dial it back at
+   * {@code port} of its observed address; the room answers with what it found at {@code address}.
+   */
+  record DialBack(DialResult result, InetSocketAddress address, int port) {
+    DialBack {
+      if (port < 0 || port > 0xffff) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+    }
+  }
+
+  /** DIALED results. */
+  enum DialResult {
+    /** The handshake with the member's key completed at the address. */
+    REACHED(0),
+    /** Nothing answered within the time (refused, dropped, or timed out). */
+    NO_ANSWER(1),
+    /** Something answered but did not complete the handshake with the member's key. */
+    WRONG_KEY(2),
+    /** Not dialled: the member asked again too soon, or the room has too many dial-backs in flight. */
+    LIMIT(3);
+
+    final int wire;
+
+    DialResult(int wire) {
+      this.wire = wire;
+    }
+
+    static DialResult of(int wire) throws RoomProtocolException {
+      for (DialResult r : values()) {
+        if (r.wire == wire) {
+          return r;
+        }
+      }
+      throw new RoomProtocolException("unknown dial-back result " + wire);
+    }
+  }
+
   /** Message kinds; the wire value is {@link #wire}. */
   enum Type {
-    JOIN(1), HERE(2), LEAVE(3), CONNECT(4), ACCEPT(5), REFUSE(6), PING(7),
-    WELCOME(16), INCOMING(17), SPLICED(18), ERROR(19), PONG(20), LEFT(21);
+    JOIN(1), HERE(2), LEAVE(3), CONNECT(4), ACCEPT(5), REFUSE(6), PING(7), DIALBACK(8),
+    WELCOME(16), INCOMING(17), SPLICED(18), ERROR(19), PONG(20), LEFT(21), DIALED(22);
 
     final int wire;
 
@@ -104,6 +152,18 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
     return new RoomMessage(Type.ERROR, null, null, null, code, message);
   }
 
+  static RoomMessage dialBack(int port) {
+    if (port < 1) {
+      throw new IllegalArgumentException("port < 1: " + port);
+    }
+    return new RoomMessage(Type.DIALBACK, null, null, null, null, null, new DialBack(null, null, port));
+  }
+
+  static RoomMessage dialed(DialResult result, InetSocketAddress address) {
+    return new RoomMessage(Type.DIALED, null, null, null, null, null,
+        new DialBack(result, address, address.getPort()));
+  }
+
   byte[] encode() {
     ByteBuffer b = ByteBuffer.allocate(BYTES);
     b.put((byte) type.wire);
@@ -116,6 +176,12 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
       case ERROR -> {
         b.put((byte) code.wire);
         putText(b, text, MAX_MESSAGE_BYTES);
+      }
+      case DIALBACK -> b.putShort((short) dial.port());
+      case DIALED -> {
+        byte[] ip = dial.address().getAddress().getAddress();
+        b.put((byte) dial.result().wire).put((byte) (ip.length == 4 ? 4 : 6)).put(ip)
+            .putShort((short) dial.port());
       }
       default -> {
         // no fields
@@ -141,6 +207,27 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
       case ERROR -> {
         Code c = Code.of(b.get() & 0xff);
         yield error(c, text(b, MAX_MESSAGE_BYTES));
+      }
+      case DIALBACK -> {
+        int port = b.getShort() & 0xffff;
+        if (port == 0) {
+          throw new RoomProtocolException("DIALBACK to port 0");
+        }
+        yield dialBack(port);
+      }
+      case DIALED -> {
+        DialResult r = DialResult.of(b.get() & 0xff);
+        int family = b.get() & 0xff;
+        if (family != 4 && family != 6) {
+          throw new RoomProtocolException("unknown address family " + family);
+        }
+        byte[] ip = bytes(b, family == 4 ? 4 : 16);
+        int port = b.getShort() & 0xffff;
+        try {
+          yield dialed(r, new InetSocketAddress(InetAddress.getByAddress(ip), port));
+        } catch (UnknownHostException e) {
+          throw new RoomProtocolException("bad address in DIALED");
+        }
       }
       default -> of(t);
     };
@@ -181,6 +268,7 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
   @Override
   public String toString() {
     // Never the secret.
-    return "RoomMessage[" + type + (key != null ? " " + key.shortText() : "") + (code != null ? " " + code : "") + "]";
+    return "RoomMessage[" + type + (key != null ? " " + key.shortText() : "") + (code != null ? " " + code : "")
+        + (dial != null && dial.result() != null ? " " + dial.result() : "") + "]";
   }
 }

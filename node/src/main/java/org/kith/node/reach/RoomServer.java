@@ -74,6 +74,7 @@ public final class RoomServer implements AutoCloseable {
   private int open;
   private final Map<java.net.InetAddress, Integer> perAddress = new HashMap<>();
   private volatile Channel server;
+  private final DialBacks dialBacks;
 
   /** A tunnel asked for and not yet accepted. */
   private record Pending(String id, RoomChannel caller, PublicId callee, ScheduledFuture<?> timer) {}
@@ -95,6 +96,7 @@ public final class RoomServer implements AutoCloseable {
     this.tap = tap;
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kith-room", true),
         NioIoHandler.newFactory());
+    this.dialBacks = new DialBacks(group, keys, clock, channels);
   }
 
   public PublicId id() {
@@ -185,6 +187,10 @@ public final class RoomServer implements AutoCloseable {
       // end (one CONNECT or ACCEPT, then the splice).
       if (m.type() == Type.PING && used && here.get(who) == ch) {
         ch.send(RoomMessage.of(Type.PONG));
+        return;
+      }
+      if (m.type() == Type.DIALBACK && here.get(who) == ch) {
+        dialBacks.handle(ch, who, m.dial().port());
         return;
       }
       if (m.type() == Type.REFUSE && here.get(who) == ch) {

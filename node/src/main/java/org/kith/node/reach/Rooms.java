@@ -13,12 +13,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.kith.node.base.KithException;
@@ -72,6 +74,7 @@ public final class Rooms implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<PublicId, RoomLink> links = new ConcurrentHashMap<>();
   private final Map<PublicId, Backoff> reach = new ConcurrentHashMap<>();
+  private final List<Consumer<Room>> onWelcome = new CopyOnWriteArrayList<>();
   private volatile EventLoopGroup group;
   private volatile boolean running;
   private volatile Runnable onChange = () -> {};
@@ -134,6 +137,41 @@ public final class Rooms implements AutoCloseable {
 
   boolean accepts(PublicId caller) {
     return acceptor.test(caller);
+  }
+
+  /** {@code listener} hears, on a room's event loop, each time a room welcomes this node (it must not block). */
+  public void onWelcome(Consumer<Room> listener) {
+    onWelcome.add(listener);
+  }
+
+  void welcomed(Room room) {
+    for (var l : onWelcome) {
+      try {
+        l.accept(room);
+      } catch (RuntimeException e) {
+        LOG.warn("a room listener failed ({})", e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  /**
+   * Asks the first connected room to dial this node back at {@code port} of the address the room sees it at
+   * (spec/PROTOCOL.md 12.5).
+   */
+  public CompletableFuture<Reachability.Check> dialBack(int port) {
+    for (RoomLink l : links.values()) {
+      if (l.connected()) {
+        String name = l.roomName();
+        return l.dialBack(port).thenApply(d -> new Reachability.Check(name, d.result().name(),
+            d.address().getAddress().getHostAddress(), d.port()));
+      }
+    }
+    return CompletableFuture.failedFuture(new RoomClient.RoomRefusedException(null, "not connected to a room"));
+  }
+
+  /** Names of the rooms this node holds a connection to now. */
+  public List<String> connectedNames() {
+    return links.values().stream().filter(RoomLink::connected).map(RoomLink::roomName).toList();
   }
 
   boolean isClosed() {

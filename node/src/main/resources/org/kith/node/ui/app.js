@@ -988,6 +988,7 @@
       ['Listening on', st.listen || 'not listening'],
       ['Peers', `${st.peers} paired, ${st.connected} connected`],
       ['Reachable at', (st.reachableAt || []).join(', ') || 'nowhere yet'],
+      ['Network', st.reachability ? st.reachability.text : 'unknown'],
       ['Rooms', (st.rooms || []).map((r) => `${r.name} (${r.connected ? 'connected' : 'not connected'})`).join(', ')
         || 'none (`kith rooms join CODE`)'],
       ['Notes', String(st.notes)],

@@ -192,6 +192,13 @@ class KithCliTest {
   }
 
   @Test
+  void startHelp_saysHowToTurnPortMappingOff() {
+    Result r = runRaw("start", "--help");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("--no-port-mapping") && r.out().contains("UPnP-IGD"), r.out());
+  }
+
+  @Test
   void noteLifecycle_add_list_show_search_rm() {
     ok("init");
     String id = ok("note", "add", "Patch a bicycle inner tube with glue and a rubber patch", "--tag", "Repairs",

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,8 @@ class RoomMessageTest {
         RoomMessage.of(RoomMessage.Type.LEAVE), RoomMessage.connect(KEY), RoomMessage.accept(ID),
         RoomMessage.refuse(ID), RoomMessage.of(RoomMessage.Type.PING), RoomMessage.welcome("Elm Street"),
         RoomMessage.incoming(KEY, ID), RoomMessage.spliced(KEY), RoomMessage.error(RoomMessage.Code.LIMIT, "too many"),
-        RoomMessage.of(RoomMessage.Type.PONG), RoomMessage.of(RoomMessage.Type.LEFT));
+        RoomMessage.of(RoomMessage.Type.PONG), RoomMessage.of(RoomMessage.Type.LEFT), RoomMessage.dialBack(7347),
+        RoomMessage.dialed(RoomMessage.DialResult.REACHED, new InetSocketAddress("203.0.113.7", 7347)));
     for (RoomMessage m : all) {
       byte[] wire = m.encode();
       assertEquals(RoomMessage.BYTES, wire.length, m.toString());
@@ -42,6 +45,7 @@ class RoomMessageTest {
       if (m.secret() != null) {
         assertArrayEquals(m.secret(), back.secret());
       }
+      assertEquals(m.dial(), back.dial());
     }
     assertEquals(RoomMessage.Type.values().length, all.size());
   }
@@ -72,6 +76,36 @@ class RoomMessageTest {
     byte[] badCode = RoomMessage.error(RoomMessage.Code.FULL, "").encode();
     badCode[1] = 0;
     assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(badCode));
+  }
+
+  @Test
+  void dialBackFields_onTheWire_asSpec12_5Says() throws Exception {
+    byte[] ask = RoomMessage.dialBack(0xfffe).encode();
+    assertEquals(8, ask[0]);
+    assertEquals((byte) 0xff, ask[1]);
+    assertEquals((byte) 0xfe, ask[2]);
+    byte[] v4 = RoomMessage.dialed(RoomMessage.DialResult.WRONG_KEY, new InetSocketAddress("198.51.100.2", 7347))
+        .encode();
+    assertArrayEquals(new byte[] {22, 2, 4, (byte) 198, 51, 100, 2, 0x1c, (byte) 0xb3}, Arrays.copyOf(v4, 9));
+    RoomMessage v6 = RoomMessage.decode(RoomMessage.dialed(RoomMessage.DialResult.NO_ANSWER,
+        new InetSocketAddress("2001:db8::5", 7347)).encode());
+    assertEquals(InetAddress.getByName("2001:db8::5"), v6.dial().address().getAddress());
+    assertEquals(7347, v6.dial().port());
+    assertEquals(RoomMessage.DialResult.NO_ANSWER, v6.dial().result());
+  }
+
+  @Test
+  void malformedDialBack_isRefused() {
+    byte[] portZero = RoomMessage.dialBack(1).encode();
+    portZero[2] = 0;
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(portZero));
+    byte[] family = RoomMessage.dialed(RoomMessage.DialResult.REACHED, new InetSocketAddress("192.0.2.1", 1)).encode();
+    family[2] = 5;
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(family));
+    byte[] result = RoomMessage.dialed(RoomMessage.DialResult.REACHED, new InetSocketAddress("192.0.2.1", 1)).encode();
+    result[1] = 9;
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(result));
+    assertThrows(IllegalArgumentException.class, () -> RoomMessage.dialBack(0));
   }
 
   @Test
