@@ -74,15 +74,15 @@ class AddressExchangeTest {
     bob.node.addressesChanged();
     MiniCluster.await("Alice gets Bob's new record", () -> alice.peer(bob).addressSeq() > before);
     Peer b = alice.peer(bob);
-    assertEquals(List.of("tcp:127.0.0.1:" + bob.port(), "tcp:127.0.0.9:7347"), b.addresses(),
-        "a verified address after the listen address (packets stay on loopback)");
+    assertEquals(List.of("tcp:127.0.0.9:7347", "tcp:127.0.0.1:" + bob.port()), b.addresses(),
+        "a verified address before the listen address (packets stay on loopback)");
     assertFalse(bob.node.advertised().isEmpty());
     assertTrue(bob.node.advertised().contains("127.0.0.9:7347"), "invites carry it too: " + bob.node.advertised());
 
-    // Too many for an invite (4): the listen address and the first verified ones stay, in order.
+    // Too many for an invite (4): the first verified ones stay, in order, and the listen address after them.
     bob.node.verifiedAddresses(() -> List.of("127.0.0.9:1", "127.0.0.9:2", "127.0.0.9:3", "127.0.0.9:4",
         "127.0.0.9:5"));
-    assertEquals(List.of("127.0.0.1:" + bob.port(), "127.0.0.9:1", "127.0.0.9:2", "127.0.0.9:3"),
+    assertEquals(List.of("127.0.0.9:1", "127.0.0.9:2", "127.0.0.9:3", "127.0.0.1:" + bob.port()),
         bob.node.advertised());
     assertEquals(6, bob.node.ownAddresses().size(), "a record carries up to 8: " + bob.node.ownAddresses());
   }
