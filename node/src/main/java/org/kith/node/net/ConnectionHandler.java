@@ -328,6 +328,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       case SYNC_BATCH:
         Messages.syncBatch(frame);
         break;
+      case UPGRADE:
+        Messages.upgrade(frame);
+        break;
+      case UPGRADE_REPLY:
+        Messages.upgradeReply(frame);
+        break;
       default:
         break;
     }
