@@ -78,6 +78,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     this.slot = slot;
   }
 
+  /** The peer's requests being answered now; event loop only. */
+  int serving() {
+    return inFlight.size();
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ShsHandler.Completed completed) {
