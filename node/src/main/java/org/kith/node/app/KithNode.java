@@ -32,6 +32,7 @@ import org.kith.node.peers.ListenConfig;
 import org.kith.node.peers.PeerBook;
 import org.kith.node.peers.PeerService;
 import org.kith.node.profile.Profiles;
+import org.kith.node.reach.DirectUpgrade;
 import org.kith.node.reach.LanConfig;
 import org.kith.node.reach.LanDiscovery;
 import org.kith.node.query.QueryService;
@@ -124,6 +125,7 @@ public final class KithNode implements AutoCloseable {
   private final EventBus events;
   private final Inbox inbox;
   private final Rooms rooms;
+  private final DirectUpgrade upgrade;
   private final Transport transport;
   private final Dispatcher dispatcher;
   private final ExecutorService worker;
@@ -229,6 +231,12 @@ public final class KithNode implements AutoCloseable {
     this.rooms = new Rooms(vault, identity.keyPair(), transport, this::acceptsTunnel,
         () -> peerBook.paired().stream().map(org.kith.node.peers.Peer::id).toList(), clock, scheduler, worker);
     pairing.tunnels(rooms::dial);
+    this.upgrade = new DirectUpgrade(transport, rooms, peerBook::isPaired, clock, scheduler);
+    upgrade.listenAddresses(() -> {
+      ListenConfig l = listening;
+      return l == null ? List.of() : l.advertised();
+    });
+    upgrade.register(dispatcher);
     peers.register(dispatcher);
     pairing.register(dispatcher);
     sync.register(dispatcher);
@@ -455,6 +463,11 @@ public final class KithNode implements AutoCloseable {
   /** The rooms this node joined and its connections through them. */
   public Rooms rooms() {
     return rooms;
+  }
+
+  /** The upgrade of connections through rooms to direct ones (spec/PROTOCOL.md 12.4). */
+  public DirectUpgrade directUpgrade() {
+    return upgrade;
   }
 
   /** The transport, for tests and benchmarks that look at connections. */

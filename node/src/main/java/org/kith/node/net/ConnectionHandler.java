@@ -96,7 +96,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void onHandshake(ChannelHandlerContext ctx, ShsHandler.Completed completed) {
     Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
-        .addAllCapabilities(Transport.CAPABILITIES).build();
+        .addAllCapabilities(transport.capabilities()).build();
     ConnectionSlots.Kind kind = slot.kind();
     if (kind == ConnectionSlots.Kind.REFUSING) {
       // HELLO first, as every connection starts; then the reason, then the goodbye. Never registered.
@@ -109,6 +109,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     TransportConfig config = transport.config();
     conn = new PeerConnection(ctx.channel(), completed.remote(), inbound, config.requestTimeout(),
         config.maxInFlightPerPeer(), transport.clock().millis());
+    conn.tag = completed.tag();
     bucket = transport.bucket(conn.remote());
     LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
     if (kind == ConnectionSlots.Kind.STRANGER) {

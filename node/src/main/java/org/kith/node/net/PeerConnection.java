@@ -77,6 +77,9 @@ public final class PeerConnection {
   /** What carries the connection when it is not plain TCP: a room's name ({@link Transport#adopt}). */
   static final io.netty.util.AttributeKey<String> VIA = io.netty.util.AttributeKey.valueOf("kith-via");
 
+  /** The same at both ends, different per connection ({@link ShsHandler.Completed#tag()}); set at the handshake. */
+  volatile byte[] tag = new byte[0];
+
   /** Set on a connection made by the upgrade to direct ({@link Transport#punch}, spec 12.4). */
   static final io.netty.util.AttributeKey<Boolean> DIRECT = io.netty.util.AttributeKey.valueOf("kith-direct");
 

@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * a goodbye; a {@link #connect} whose connection lost completes with the winner. Before those rules: a direct
  * connection replaces one through a room, which closes once its open requests are answered, and a connection
  * through a room never replaces an open direct one; of two connections of one upgrade to direct
- * ({@link #punch}), the first stays (spec 12.4).
+ * ({@link #punch}), both ends keep the one with the smaller starting nonce of its handshake (spec 12.4).
  *
  * <p>The transport speaks the connection-level frames itself: it sends {@code HELLO} first and requires the
  * peer's first frame to be {@code HELLO} ({@link PeerConnection#hello()}), answers {@code PING}, sends
@@ -113,6 +113,8 @@ public final class Transport implements PeerRpc, AutoCloseable {
   private final Map<PublicId, RateLimiter> buckets = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Punches punches = new Punches();
+  /** Capabilities a feature added ({@link #capability}), besides {@link #CAPABILITIES}. */
+  private final java.util.Set<String> featureCapabilities = new java.util.concurrent.ConcurrentSkipListSet<>();
   private volatile Channel serverChannel;
 
   /** A peer {@link #maintain} keeps connected. */
@@ -176,6 +178,25 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
   }
 
+  /** Lists {@code token} in the {@code HELLO} of connections made from now on, or stops listing it. */
+  public void capability(String token, boolean on) {
+    if (on) {
+      featureCapabilities.add(token);
+    } else {
+      featureCapabilities.remove(token);
+    }
+  }
+
+  /** What this node's {@code HELLO} lists now (spec 6.1). */
+  List<String> capabilities() {
+    if (featureCapabilities.isEmpty()) {
+      return CAPABILITIES;
+    }
+    List<String> all = new java.util.ArrayList<>(CAPABILITIES);
+    all.addAll(featureCapabilities);
+    return all;
+  }
+
   /** How many connections hold each budget now; read-only, for tests and benchmarks. */
   public record Counts(int handshakes, int unpaired, int peers, int outbound) {}
 
@@ -208,7 +229,8 @@ public final class Transport implements PeerRpc, AutoCloseable {
       // plain bind first proves the port free (and picks it, for port 0).
       try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
         probe.setReuseAddress(true);
-        probe.bind(new InetSocketAddress(host, port));
+        // The same lookup Netty's bind(host, port) makes below.
+        probe.bind(new InetSocketAddress(java.net.InetAddress.getByName(host), port));
         port = probe.getLocalPort();
       } catch (IOException e) {
         throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
@@ -712,8 +734,9 @@ public final class Transport implements PeerRpc, AutoCloseable {
       return existing.via().isPresent();
     }
     if (fresh.punched() && existing.punched()) {
-      // Two dials of one upgrade both got through: the first to complete its handshake stays.
-      return false;
+      // Two dials of one upgrade both got through, maybe in another order at the other end: both ends keep the
+      // one with the smaller handshake tag.
+      return Arrays.compareUnsigned(fresh.tag, existing.tag) < 0;
     }
     if (fresh.inbound() == existing.inbound()) {
       return true;
