@@ -170,7 +170,8 @@ class DirectUpgradeTest {
         .map(o -> o.state().equals("relayed")).orElse(false));
     assertEquals(3, bob.directUpgrade().outcome(alice.id()).orElseThrow().tries());
     assertEquals("room Elm Street", Rooms.link(bob.transport().connection(alice.id()).orElseThrow()));
-    assertEquals(1, bob.queries().ask("anything", 5, 1, Duration.ofSeconds(20)).answered(), "the room carries on");
+    // Alice asks: bob's clock stands still, so a deadline bob set would lie in alice's past.
+    assertEquals(1, alice.queries().ask("anything", 5, 1, Duration.ofSeconds(20)).answered(), "the room carries on");
     assertTrue(bob.peerBook().isPaired(alice.id()));
     assertEquals(1, bob.directUpgrade().started());
 
@@ -179,5 +180,40 @@ class DirectUpgradeTest {
     assertEquals(1, bob.directUpgrade().started(), "not tried again before ten minutes on bob's clock");
     clock.advance(DirectUpgrade.RETRY_AFTER.plusSeconds(1));
     MiniCluster.await("tried again after ten minutes", () -> bob.directUpgrade().started() >= 2);
+  }
+
+  @Test
+  void badUpgradeRequests_getAClearError_andChangeNothing() throws Exception {
+    KithNode alice = node("alice", "127.0.0.2", Clock.systemUTC());
+    KithNode bob = node("bob", "127.0.0.3", Clock.systemUTC());
+    bob.directUpgrade().enabled(false); // bob sends by hand below
+    pairThroughRoom(alice, bob, roomAddress, room);
+    MiniCluster.await("a connection", () -> bob.transport().connection(alice.id()).isPresent());
+    PeerConnection c = bob.transport().connection(alice.id()).orElseThrow();
+    com.google.protobuf.ByteString ok = com.google.protobuf.ByteString.copyFrom(
+        org.kith.protocol.frame.Endpoint.encode(new InetSocketAddress("127.0.0.1", 9)));
+    org.kith.protocol.proto.Upgrade nine = org.kith.protocol.proto.Upgrade.newBuilder().setAttempt(1)
+        .addAllCandidates(java.util.Collections.nCopies(9, ok)).build();
+    assertRefused(c, nine, org.kith.protocol.proto.ErrorCode.TOO_LARGE, "at most 8");
+    org.kith.protocol.proto.Upgrade badPort = org.kith.protocol.proto.Upgrade.newBuilder().setAttempt(1)
+        .addCandidates(com.google.protobuf.ByteString.copyFrom(new byte[] {4, 127, 0, 0, 1, 0, 0})).build();
+    assertRefused(c, badPort, org.kith.protocol.proto.ErrorCode.MALFORMED, "port 0");
+    org.kith.protocol.proto.Upgrade syncFirst = org.kith.protocol.proto.Upgrade.newBuilder().setAttempt(1)
+        .setSync(true).build();
+    assertRefused(c, syncFirst, org.kith.protocol.proto.ErrorCode.MALFORMED, "nothing was dialled");
+    assertTrue(alice.directUpgrade().outcome(bob.id()).isEmpty(), "alice started nothing");
+    assertEquals("room Elm Street", Rooms.link(bob.transport().connection(alice.id()).orElseThrow()));
+    assertEquals(1, bob.queries().ask("anything", 5, 1, Duration.ofSeconds(20)).answered());
+  }
+
+  private static void assertRefused(PeerConnection c, org.kith.protocol.proto.Upgrade u,
+      org.kith.protocol.proto.ErrorCode code, String says) {
+    java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.util.concurrent.ExecutionException.class,
+        () -> c.request(org.kith.protocol.proto.FrameType.UPGRADE, u).get(30, java.util.concurrent.TimeUnit.SECONDS));
+    org.kith.node.net.ErrorFrameException x = org.junit.jupiter.api.Assertions.assertInstanceOf(
+        org.kith.node.net.ErrorFrameException.class, e.getCause());
+    assertEquals(code, x.code());
+    assertTrue(x.getMessage().contains(says), x.getMessage());
   }
 }
