@@ -274,6 +274,8 @@ public final class DirectUpgrade implements Dispatcher.Connections {
             return;
           }
           long rttNanos = System.nanoTime() - t0;
+          LOG.debug("upgrade with {}, try {}: {} candidates each way ({} theirs), round trip {} ms", peer.shortText(), n,
+              mine.size(), theirs, rttNanos / 1_000_000);
           CompletableFuture<PeerConnection> direct = new CompletableFuture<>();
           a.direct = direct;
           transport.expectPunch(theirs, peer, true, clock.millis() + WINDOW.toMillis() + rttNanos / 2_000_000);
@@ -312,7 +314,11 @@ public final class DirectUpgrade implements Dispatcher.Connections {
   private void dialAll(List<InetSocketAddress> theirs, PublicId peer, boolean client) {
     for (InetSocketAddress t : theirs) {
       // A failed dial is expected (a dead candidate, or the four-tuple taken by the other side's connection).
-      transport.punch(t, peer, client).whenComplete((c, e) -> { });
+      transport.punch(t, peer, client).whenComplete((c, e) -> {
+        if (e != null) {
+          LOG.debug("punch to {} for {}: {}", t, peer.shortText(), e.getMessage());
+        }
+      });
     }
   }
 
