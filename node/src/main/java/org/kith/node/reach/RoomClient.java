@@ -63,7 +63,9 @@ final class RoomClient {
 
       @Override
       public void closed(RoomChannel ch, Throwable cause) {
-        if (ch == null && cause instanceof java.net.BindException) {
+        // Netty wraps the BindException (EADDRINUSE, EADDRNOTAVAIL: the four-tuple is in TIME_WAIT) of a connect.
+        if (ch == null && (cause instanceof java.net.BindException
+            || (cause != null && cause.getCause() instanceof java.net.BindException))) {
           dial0(group, addr, null, room, me, timeoutMillis, listener);
         } else {
           listener.closed(ch, cause);

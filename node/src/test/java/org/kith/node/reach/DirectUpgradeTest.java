@@ -74,16 +74,25 @@ class DirectUpgradeTest {
   }
 
   private KithNode node(String name, String host, Clock clock) throws KithException {
+    KithNode n = started(name, host, clock);
+    join(n);
+    return n;
+  }
+
+  private KithNode started(String name, String host, Clock clock) throws KithException {
     KithNode.Options o = KithNode.Options.of(d -> FakeEmbedder.flavour('f')).withTransport(MiniCluster.fastConfig())
         .withKdf(KdfProfile.TESTING_ONLY_INSECURE).withClock(clock);
     KithNode n = KithNode.init(new Home(root.resolve(name)), PASS, name, o);
     nodes.add(n);
     n.start(new ListenConfig(host, 0));
+    return n;
+  }
+
+  private void join(KithNode n) throws KithException {
     long expires = Clock.systemUTC().instant().getEpochSecond() + 3600;
     String code = new RoomCode(room.id(), roomHome.newInvite(expires, Clock.systemUTC()), expires, roomAddress).text();
     n.rooms().join(code, Duration.ofSeconds(20));
     MiniCluster.await("a connection to the room", () -> n.rooms().connected(room.id()));
-    return n;
   }
 
   private static void pairThroughRoom(KithNode alice, KithNode bob, HostPort roomAddress, RoomServer room)
@@ -204,6 +213,19 @@ class DirectUpgradeTest {
     assertTrue(alice.directUpgrade().outcome(bob.id()).isEmpty(), "alice started nothing");
     assertEquals("room Elm Street", Rooms.link(bob.transport().connection(alice.id()).orElseThrow()));
     assertEquals(1, bob.queries().ask("anything", 5, 1, Duration.ofSeconds(20)).answered());
+  }
+
+  @Test
+  void whenTheListenPortCannotBeShared_theRoomIsDialledFromAnEphemeralPort() throws Exception {
+    KithNode alice = started("alice", "127.0.0.2", Clock.systemUTC());
+    int port = alice.transport().listenAddress().orElseThrow().getPort();
+    // A socket without SO_REUSEPORT on 127.0.0.1 at the listen port: the dial's bind of that port fails.
+    try (java.net.ServerSocket blocker = new java.net.ServerSocket()) {
+      blocker.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+      join(alice);
+      InetSocketAddress seen = alice.rooms().observed().get(0);
+      assertFalse(seen.getPort() == port, "dialled from an ephemeral port: " + seen);
+    }
   }
 
   private static void assertRefused(PeerConnection c, org.kith.protocol.proto.Upgrade u,
