@@ -77,4 +77,79 @@ class PunchTest {
       assertTrue(a.transport.connections().isEmpty());
     }
   }
+
+  /**
+   * A connection "through a room" made by hand: a plain loopback TCP connection whose two ends are handed to the
+   * transports with {@link Transport#adopt}, as a room's tunnel ends are.
+   */
+  private static PeerConnection relayed(TestNode a, TestNode b, io.netty.channel.EventLoopGroup group)
+      throws Exception {
+    CompletableFuture<PeerConnection> atA = new CompletableFuture<>();
+    io.netty.channel.Channel server = new io.netty.bootstrap.ServerBootstrap().group(group)
+        .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+        .childHandler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+            ctx.pipeline().remove(this);
+            b.transport.adopt(ctx.channel(), true, null, "room Test");
+          }
+        }).bind("127.0.0.1", 0).sync().channel();
+    new io.netty.bootstrap.Bootstrap().group(group).channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+        .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+            ctx.pipeline().remove(this);
+            a.transport.adopt(ctx.channel(), false, b.id(), "room Test").whenComplete((c, e) -> {
+              if (e != null) {
+                atA.completeExceptionally(e);
+              } else {
+                atA.complete(c);
+              }
+            });
+          }
+        }).connect(server.localAddress()).sync();
+    PeerConnection c = AdmissionTest.await(atA);
+    server.close();
+    return c;
+  }
+
+  @Test
+  void aDirectConnection_replacesTheRelayedOne_whichAnswersWhatIsInFlightFirst_andARelayedOneNeverReplacesIt()
+      throws Exception {
+    Assumptions.assumeTrue(Transport.REUSE_PORT_SUPPORTED, "SO_REUSEPORT");
+    io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+        io.netty.channel.nio.NioIoHandler.newFactory());
+    try (TestNode a = new TestNode().listen(); TestNode b = new TestNode().listen()) {
+      PeerConnection viaRoom = relayed(a, b, group);
+      assertEquals("room Test", viaRoom.via().orElseThrow());
+      CompletableFuture<org.kith.node.net.Response> slow = new CompletableFuture<>();
+      b.behaviour = r -> slow;
+      CompletableFuture<org.kith.protocol.proto.Frame> inFlight = viaRoom.request(FrameType.QUERY,
+          org.kith.protocol.proto.Query.newBuilder().setQueryId(com.google.protobuf.ByteString.copyFrom(new byte[16]))
+              .setText("q").setHops(1).setK(1).setDeadlineUnixMs(Long.MAX_VALUE >>> 2).build());
+      MiniCluster.await("b is answering", () -> b.handled.get() == 1);
+
+      PeerConnection direct = AdmissionTest.await(a.transport.punch(b.address, b.id(), true));
+      assertTrue(direct.via().isEmpty());
+      assertEquals(direct, a.transport.connection(b.id()).orElseThrow(), "the direct connection took the place");
+      MiniCluster.await("b moved too", () -> b.transport.connection(a.id()).map(c -> c.via().isEmpty()).orElse(false));
+      assertFalse(viaRoom.isOpen(), "the relayed connection takes no new requests");
+      assertFalse(inFlight.isDone());
+      slow.complete(new org.kith.node.net.Response(FrameType.ANSWER, org.kith.protocol.proto.Answer.newBuilder()
+          .setQueryId(com.google.protobuf.ByteString.copyFrom(new byte[16])).build()));
+      assertEquals(FrameType.ANSWER, AdmissionTest.await(inFlight).getHeader().getType(),
+          "answered on the relayed connection before it closed");
+      MiniCluster.await("the relayed connection closed", () -> a.closed.contains(viaRoom));
+
+      // A new connection through a room while the direct one is open loses: its dial completes with the winner.
+      int closedBefore = b.closed.size();
+      PeerConnection again = relayed(a, b, group);
+      assertEquals(direct, again, "the direct connection stays");
+      assertTrue(direct.isOpen());
+      assertEquals(direct, a.transport.connection(b.id()).orElseThrow());
+      assertEquals(closedBefore, b.closed.size(), "b's direct connection was not touched");
+    } finally {
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }
