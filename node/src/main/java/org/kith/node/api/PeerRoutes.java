@@ -72,6 +72,14 @@ final class PeerRoutes {
     JsonObject o = Json.peer(p, node.peers().connected(p.id()));
     // How the connection runs now: "lan", "direct" or "room NAME"; null when not connected.
     o.addProperty("link", node.transport().connection(p.id()).map(Rooms::link).orElse(null));
+    // The last upgrade from a room to a direct link (spec/PROTOCOL.md 12.4), if one was tried since the start.
+    node.directUpgrade().outcome(p.id()).ifPresent(u -> {
+      JsonObject up = new JsonObject();
+      up.addProperty("state", u.state());
+      up.addProperty("tries", u.tries());
+      up.addProperty("ms", u.millis());
+      o.add("upgrade", up);
+    });
     return o;
   }
 

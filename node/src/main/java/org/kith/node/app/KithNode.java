@@ -28,11 +28,13 @@ import org.kith.node.net.TransportConfig;
 import org.kith.node.notes.NoteStore;
 import org.kith.node.pairing.Pairing;
 import org.kith.node.peers.InviteBook;
+import org.kith.node.peers.HostPort;
 import org.kith.node.peers.ListenConfig;
 import org.kith.node.peers.PeerBook;
 import org.kith.node.peers.PeerService;
 import org.kith.node.profile.Profiles;
 import org.kith.node.reach.AddressExchange;
+import org.kith.node.reach.DirectUpgrade;
 import org.kith.node.reach.LanConfig;
 import org.kith.node.reach.LanDiscovery;
 import org.kith.node.query.QueryService;
@@ -131,6 +133,7 @@ public final class KithNode implements AutoCloseable {
   private final AddressExchange addresses;
   /** Public or mapped addresses verified from outside ({@code HOST:PORT}), most reachable first; none yet. */
   private volatile java.util.function.Supplier<List<String>> verifiedAddresses = List::of;
+  private final DirectUpgrade upgrade;
   private final Transport transport;
   private final Dispatcher dispatcher;
   private final ExecutorService worker;
@@ -247,10 +250,15 @@ public final class KithNode implements AutoCloseable {
     rooms.onChange(addresses::changed);
     // A mapped or public address a room dialled back (spec/PROTOCOL.md 12.5.3) goes into invites and records.
     this.verifiedAddresses = () -> reachability.verified().stream()
-        .map(a -> a.startsWith(org.kith.node.peers.HostPort.TCP) ? a.substring(org.kith.node.peers.HostPort.TCP.length()) : a)
-        .toList();
+        .map(a -> a.startsWith(HostPort.TCP) ? a.substring(HostPort.TCP.length()) : a).toList();
     reachability.onChange(v -> addresses.changed());
     addresses.register(dispatcher);
+    this.upgrade = new DirectUpgrade(transport, rooms, peerBook::isPaired, clock, scheduler);
+    upgrade.listenAddresses(() -> {
+      ListenConfig l = listening;
+      return l == null ? List.of() : l.advertised();
+    });
+    upgrade.register(dispatcher);
     peers.register(dispatcher);
     pairing.register(dispatcher);
     sync.register(dispatcher);
@@ -556,6 +564,11 @@ public final class KithNode implements AutoCloseable {
   /** The rooms this node joined and its connections through them. */
   public Rooms rooms() {
     return rooms;
+  }
+
+  /** The upgrade of connections through rooms to direct ones (spec/PROTOCOL.md 12.4). */
+  public DirectUpgrade directUpgrade() {
+    return upgrade;
   }
 
   /** The transport, for tests and benchmarks that look at connections. */

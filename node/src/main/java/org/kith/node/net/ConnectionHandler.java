@@ -78,6 +78,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     this.slot = slot;
   }
 
+  /** The peer's requests being answered now; event loop only. */
+  int serving() {
+    return inFlight.size();
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ShsHandler.Completed completed) {
@@ -91,7 +96,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private void onHandshake(ChannelHandlerContext ctx, ShsHandler.Completed completed) {
     Hello hello = Hello.newBuilder().setProtocolVersion(Limits.PROTOCOL_VERSION)
-        .addAllCapabilities(Transport.CAPABILITIES).build();
+        .addAllCapabilities(transport.capabilities()).build();
     ConnectionSlots.Kind kind = slot.kind();
     if (kind == ConnectionSlots.Kind.REFUSING) {
       // HELLO first, as every connection starts; then the reason, then the goodbye. Never registered.
@@ -104,6 +109,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     TransportConfig config = transport.config();
     conn = new PeerConnection(ctx.channel(), completed.remote(), inbound, config.requestTimeout(),
         config.maxInFlightPerPeer(), transport.clock().millis());
+    conn.tag = completed.tag();
     bucket = transport.bucket(conn.remote());
     LOG.debug("handshake complete: {} {}", conn, conn.remoteAddress());
     if (kind == ConnectionSlots.Kind.STRANGER) {
@@ -327,6 +333,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         break;
       case SYNC_BATCH:
         Messages.syncBatch(frame);
+        break;
+      case UPGRADE:
+        Messages.upgrade(frame);
+        break;
+      case UPGRADE_REPLY:
+        Messages.upgradeReply(frame);
         break;
       default:
         break;

@@ -17,6 +17,8 @@ final class FrameTypes {
         return FrameType.SYNC_BATCH;
       case PING:
         return FrameType.PONG;
+      case UPGRADE:
+        return FrameType.UPGRADE_REPLY;
       default:
         return null;
     }
@@ -33,6 +35,7 @@ final class FrameTypes {
       case ANSWER:
       case SYNC_BATCH:
       case PONG:
+      case UPGRADE_REPLY:
       case ERROR:
         return true;
       default:

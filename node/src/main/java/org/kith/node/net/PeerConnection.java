@@ -78,6 +78,17 @@ public final class PeerConnection {
   /** What carries the connection when it is not plain TCP: a room's name ({@link Transport#adopt}). */
   static final io.netty.util.AttributeKey<String> VIA = io.netty.util.AttributeKey.valueOf("kith-via");
 
+  /** The same at both ends, different per connection ({@link ShsHandler.Completed#tag()}); set at the handshake. */
+  volatile byte[] tag = new byte[0];
+
+  /** Set on a connection made by the upgrade to direct ({@link Transport#punch}, spec 12.4). */
+  static final io.netty.util.AttributeKey<Boolean> DIRECT = io.netty.util.AttributeKey.valueOf("kith-direct");
+
+  /** True when the connection came from the upgrade of a relayed one to a direct one (spec 12.4). */
+  public boolean punched() {
+    return Boolean.TRUE.equals(channel.attr(DIRECT).get());
+  }
+
   /** The room the connection runs through, or empty for a TCP connection straight to the peer. */
   public Optional<String> via() {
     return Optional.ofNullable(channel.attr(VIA).get());
@@ -220,6 +231,35 @@ public final class PeerConnection {
     closing = true;
     channel.close();
   }
+
+  /**
+   * Stops counting as open now, and closes with the goodbye once no request is open either way, or after
+   * {@code maxMillis} at most: the replaced connection of an upgrade to direct (spec 12.4).
+   */
+  void closeWhenIdle(long maxMillis) {
+    closing = true;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+    try {
+      channel.eventLoop().execute(() -> drain(deadline));
+    } catch (RejectedExecutionException e) {
+      channel.close();
+    }
+  }
+
+  private void drain(long deadlineNanos) {
+    if (!channel.isActive()) {
+      return;
+    }
+    ConnectionHandler h = channel.pipeline().get(ConnectionHandler.class);
+    if ((pending.isEmpty() && (h == null || h.serving() == 0)) || System.nanoTime() - deadlineNanos >= 0) {
+      channel.close();
+      return;
+    }
+    channel.eventLoop().schedule(() -> drain(deadlineNanos), DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** How often a draining connection looks whether its requests are answered. */
+  private static final long DRAIN_CHECK_MILLIS = 20;
 
   /** False from the moment {@link #close()} is called, even while the goodbye is still being written. */
   public boolean isOpen() {

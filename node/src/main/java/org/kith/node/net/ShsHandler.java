@@ -21,7 +21,11 @@ import org.kith.protocol.identity.PublicId;
  */
 final class ShsHandler extends ByteToMessageDecoder {
   /** The handshake completed with {@code remote}, whose key it proved. */
-  record Completed(PublicId remote) {}
+  /**
+   * {@code tag}: the smaller of the two starting nonces, the same at both ends of this connection and different
+   * for every connection; public (an observer of the handshake can compute it), never a key.
+   */
+  record Completed(PublicId remote, byte[] tag) {}
 
   private final SecretHandshake shs;
   private final BoxStreamCodec boxStream;
@@ -70,7 +74,9 @@ final class ShsHandler extends ByteToMessageDecoder {
         cancelTimeout();
         try (Session session = shs.session()) {
           boxStream.start(session);
-          ctx.fireUserEventTriggered(new Completed(PublicId.ofKey(session.remotePublicKey())));
+          byte[] tag = java.util.Arrays.compareUnsigned(session.encryptNonce(), session.decryptNonce()) < 0
+              ? session.encryptNonce() : session.decryptNonce();
+          ctx.fireUserEventTriggered(new Completed(PublicId.ofKey(session.remotePublicKey()), tag.clone()));
         }
         // Removing a ByteToMessageDecoder passes what is left of its buffer to the next handler.
         ctx.pipeline().remove(this);

@@ -54,7 +54,10 @@ import org.slf4j.LoggerFactory;
  * open: if both were dialled by the same side, the newer one replaces the older (the dialler evidently
  * considers the old one dead); if each side dialled one (simultaneous dial), the one dialled by the node with
  * the lexicographically smaller public key is kept, so both ends keep the same one. The loser is closed with
- * a goodbye; a {@link #connect} whose connection lost completes with the winner.
+ * a goodbye; a {@link #connect} whose connection lost completes with the winner. Before those rules: a direct
+ * connection replaces one through a room, which closes once its open requests are answered, and a connection
+ * through a room never replaces an open direct one; of two connections of one upgrade to direct
+ * ({@link #punch}), both ends keep the one with the smaller starting nonce of its handshake (spec 12.4).
  *
  * <p>The transport speaks the connection-level frames itself: it sends {@code HELLO} first and requires the
  * peer's first frame to be {@code HELLO} ({@link PeerConnection#hello()}), answers {@code PING}, sends
@@ -92,6 +95,11 @@ public final class Transport implements PeerRpc, AutoCloseable {
   public static final java.time.Duration RACE_HEAD_START = java.time.Duration.ofMillis(250);
   /** A tunnel (through a room) joins a dial race this long after it started: a direct link is better. */
   public static final java.time.Duration RACE_TUNNEL_AFTER = java.time.Duration.ofSeconds(1);
+  /**
+   * Whether sockets here can share a port ({@code SO_REUSEPORT}): Linux and the BSDs. Where they can, the listener
+   * and the dials of the upgrade to direct (spec 12.4) share the listen port.
+   */
+  public static final boolean REUSE_PORT_SUPPORTED = reusePortSupported();
   /** Two threads at most: the machine is shared with the model and the vault. */
   private static final int EVENT_LOOP_THREADS = 2;
   /** Flushes held back at most during one read, so a long read cannot delay answers without bound. */
@@ -114,6 +122,9 @@ public final class Transport implements PeerRpc, AutoCloseable {
   /** Per peer key, across its connections and reconnections (spec section 9). */
   private final Map<PublicId, RateLimiter> buckets = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Punches punches = new Punches();
+  /** Capabilities a feature added ({@link #capability}), besides {@link #CAPABILITIES}. */
+  private final java.util.Set<String> featureCapabilities = new java.util.concurrent.ConcurrentSkipListSet<>();
   private volatile Channel serverChannel;
   /** Opens a tunnel to a peer through another layer (a room), for the dial race; null: no tunnels. */
   private volatile java.util.function.Function<PublicId, CompletableFuture<PeerConnection>> tunnels;
@@ -166,6 +177,43 @@ public final class Transport implements PeerRpc, AutoCloseable {
     this.slots = new ConnectionSlots(config);
   }
 
+  private static boolean reusePortSupported() {
+    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+        java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+      return ch.supportedOptions().contains(java.net.StandardSocketOptions.SO_REUSEPORT)
+          && server.supportedOptions().contains(java.net.StandardSocketOptions.SO_REUSEPORT);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Sets {@code SO_REUSEADDR} and, where supported, {@code SO_REUSEPORT} on a dial, to bind the listen port. */
+  public static void reusePort(Bootstrap b) {
+    b.option(ChannelOption.SO_REUSEADDR, true);
+    if (REUSE_PORT_SUPPORTED) {
+      b.option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true);
+    }
+  }
+
+  /** Lists {@code token} in the {@code HELLO} of connections made from now on, or stops listing it. */
+  public void capability(String token, boolean on) {
+    if (on) {
+      featureCapabilities.add(token);
+    } else {
+      featureCapabilities.remove(token);
+    }
+  }
+
+  /** What this node's {@code HELLO} lists now (spec 6.1). */
+  List<String> capabilities() {
+    if (featureCapabilities.isEmpty()) {
+      return CAPABILITIES;
+    }
+    List<String> all = new java.util.ArrayList<>(CAPABILITIES);
+    all.addAll(featureCapabilities);
+    return all;
+  }
+
   /** How many connections hold each budget now; read-only, for tests and benchmarks. */
   public record Counts(int handshakes, int unpaired, int peers, int outbound) {}
 
@@ -193,6 +241,18 @@ public final class Transport implements PeerRpc, AutoCloseable {
     if (serverChannel != null) {
       throw new IllegalStateException("already listening on " + serverChannel.localAddress());
     }
+    if (REUSE_PORT_SUPPORTED) {
+      // With SO_REUSEPORT a second node of the same user could bind this port too and share its connections: a
+      // plain bind first proves the port free (and picks it, for port 0).
+      try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        probe.setReuseAddress(true);
+        // The same lookup Netty's bind(host, port) makes below.
+        probe.bind(new InetSocketAddress(java.net.InetAddress.getByName(host), port));
+        port = probe.getLocalPort();
+      } catch (IOException e) {
+        throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+      }
+    }
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
@@ -203,11 +263,26 @@ public final class Transport implements PeerRpc, AutoCloseable {
           @Override
           protected void initChannel(Channel ch) {
             ConnectionSlots.Slot slot = accept(ch);
-            if (slot != null) {
+            if (slot == null) {
+              return;
+            }
+            Punches.Expected e = punches.expected(ch.remoteAddress(), clock.millis());
+            if (e != null) {
+              ch.attr(PeerConnection.DIRECT).set(Boolean.TRUE);
+            }
+            if (e != null && e.client()) {
+              // The peer's punch reached our listener: we are still the SHS client of the upgrade (spec 12.4).
+              slots.handshaken(slot, true, true);
+              initPipeline(ch, false, e.peer(), null, slot);
+            } else {
               initPipeline(ch, true, null, null, slot);
             }
           }
         });
+    if (REUSE_PORT_SUPPORTED) {
+      // The upgrade to direct dials from this port (spec 12.4).
+      b.option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true);
+    }
     ChannelFuture f = b.bind(host, port).awaitUninterruptibly();
     if (!f.isSuccess()) {
       throw new IOException("cannot listen on " + host + ":" + port + ": " + f.cause().getMessage(), f.cause());
@@ -334,6 +409,77 @@ public final class Transport implements PeerRpc, AutoCloseable {
       result.complete(null);
     }
     return result;
+  }
+
+  /**
+   * For the upgrade to direct (spec 12.4): until {@code untilMillis} (by {@link #clock()}), a connection the
+   * listener accepts from one of {@code from} runs the handshake as {@code client} says, as a dial of
+   * {@link #punch} would, since whose SYN arrives first decides only which socket carries the connection.
+   */
+  public void expectPunch(Collection<InetSocketAddress> from, PublicId peer, boolean client, long untilMillis) {
+    punches.expect(from, peer, client, untilMillis);
+  }
+
+  /**
+   * Dials {@code addr} from the listen port ({@code SO_REUSEPORT}) for the upgrade to direct (spec 12.4) and runs
+   * the handshake in the role fixed for the upgrade: SHS client with {@code peer}'s key when {@code client}, else
+   * SHS server admitting {@code peer}'s key alone, whichever side's SYN made the TCP connection (a simultaneous
+   * open gives both sides a dialled socket). Completes with the connection that then holds {@code peer}'s place.
+   */
+  public CompletableFuture<PeerConnection> punch(InetSocketAddress addr, PublicId peer, boolean client) {
+    CompletableFuture<PeerConnection> result = new CompletableFuture<>();
+    Optional<InetSocketAddress> listening = listenAddress();
+    ConnectionSlots.Slot slot = closed.get() || listening.isEmpty() ? null : slots.dial();
+    if (slot == null) {
+      result.completeExceptionally(new ConnectFailedException(ConnectFailedException.Reason.TOO_MANY_CONNECTIONS,
+          "not listening, closed, or " + config.maxOutbound() + " dialled connections open"));
+      return result;
+    }
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.handshakeTimeout().toMillis())
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.attr(PeerConnection.DIRECT).set(Boolean.TRUE);
+            SecretHandshake shs = client ? SecretHandshake.client(networkKey, keys, peer.key())
+                : SecretHandshake.server(networkKey, keys, key -> PublicId.ofKey(key).equals(peer) && admitPunch(peer));
+            initPipeline(ch, shs, !client, result, slot);
+          }
+        });
+    reusePort(b);
+    ChannelFuture f;
+    synchronized (this) {
+      try {
+        f = b.connect(addr, new InetSocketAddress(listening.get().getPort()));
+      } catch (RejectedExecutionException e) {
+        slots.release(slot);
+        result.completeExceptionally(
+            new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
+        return result;
+      }
+      slot.channel = f.channel();
+      f.channel().closeFuture().addListener(c -> slots.release(slot));
+      channels.add(f.channel());
+    }
+    f.addListener(c -> {
+      if (!c.isSuccess()) {
+        result.completeExceptionally(new ConnectFailedException(ConnectFailedException.Reason.UNREACHABLE,
+            addr + ": " + c.cause().getMessage(), c.cause()));
+      }
+    });
+    return result;
+  }
+
+  private boolean admitPunch(PublicId peer) {
+    try {
+      return admission.admitHandshake(peer) && admission.isPeer(peer);
+    } catch (RuntimeException e) {
+      LOG.error("Admission failed with {}; refusing", e.getClass().getName());
+      return false;
+    }
   }
 
   /** The open connection to {@code peer}, if any. */
@@ -509,6 +655,12 @@ public final class Transport implements PeerRpc, AutoCloseable {
     SecretHandshake shs = inbound
         ? SecretHandshake.server(networkKey, keys, key -> admitHandshake(PublicId.ofKey(key), slot))
         : SecretHandshake.client(networkKey, keys, expectedServer.key());
+    initPipeline(ch, shs, inbound, connectFuture, slot);
+  }
+
+  /** {@code inbound}: this side is the SHS server. */
+  private void initPipeline(Channel ch, SecretHandshake shs, boolean inbound,
+      CompletableFuture<PeerConnection> connectFuture, ConnectionSlots.Slot slot) {
     BoxStreamCodec boxStream = new BoxStreamCodec();
     ch.pipeline()
         .addLast("shs", new ShsHandler(shs, boxStream, config.handshakeTimeout().toMillis()))
@@ -617,7 +769,12 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
     if (loser != null && loser.isOpen()) {
       LOG.debug("{} replaces {}", winner, loser);
-      loser.close();
+      if (loser.via().isPresent() && winner.via().isEmpty()) {
+        // Moved off a room (spec 12.4): what is in flight on the relayed connection is answered there first.
+        loser.closeWhenIdle(config.requestTimeout().toMillis());
+      } else {
+        loser.close();
+      }
     }
     if (winner == conn) {
       try {
@@ -632,6 +789,15 @@ public final class Transport implements PeerRpc, AutoCloseable {
   }
 
   private boolean keepNew(PeerConnection fresh, PeerConnection existing) {
+    // A direct connection replaces one through a room, and a room's never replaces an open direct one (12.4).
+    if (fresh.via().isPresent() != existing.via().isPresent()) {
+      return existing.via().isPresent();
+    }
+    if (fresh.punched() && existing.punched()) {
+      // Two dials of one upgrade both got through, maybe in another order at the other end: both ends keep the
+      // one with the smaller handshake tag.
+      return Arrays.compareUnsigned(fresh.tag, existing.tag) < 0;
+    }
     if (fresh.inbound() == existing.inbound()) {
       return true;
     }

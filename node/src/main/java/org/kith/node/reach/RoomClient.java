@@ -37,8 +37,48 @@ final class RoomClient {
   /** Dials the room at {@code addr} that must hold {@code room}'s key; {@code listener} hears the rest. */
   static Channel dial(EventLoopGroup group, InetSocketAddress addr, PublicId room, KeyPair me, long timeoutMillis,
       RoomChannel.Listener listener) {
+    return dial(group, addr, null, room, me, timeoutMillis, listener);
+  }
+
+  /**
+   * As above, from {@code local} when not null: bound with {@code SO_REUSEADDR} and {@code SO_REUSEPORT} beside
+   * the node's listener (spec 12.4). When that bind fails (the platform lacks {@code SO_REUSEPORT}, or the
+   * four-tuple is taken), dials again from an ephemeral port.
+   */
+  static Channel dial(EventLoopGroup group, InetSocketAddress addr, InetSocketAddress local, PublicId room,
+      KeyPair me, long timeoutMillis, RoomChannel.Listener listener) {
+    if (local == null || !org.kith.node.net.Transport.REUSE_PORT_SUPPORTED) {
+      return dial0(group, addr, null, room, me, timeoutMillis, listener);
+    }
+    RoomChannel.Listener fallback = new RoomChannel.Listener() {
+      @Override
+      public void ready(RoomChannel ch, PublicId remote) {
+        listener.ready(ch, remote);
+      }
+
+      @Override
+      public void message(RoomChannel ch, RoomMessage m) {
+        listener.message(ch, m);
+      }
+
+      @Override
+      public void closed(RoomChannel ch, Throwable cause) {
+        // Netty wraps the BindException (EADDRINUSE, EADDRNOTAVAIL: the four-tuple is in TIME_WAIT) of a connect.
+        if (ch == null && (cause instanceof java.net.BindException
+            || (cause != null && cause.getCause() instanceof java.net.BindException))) {
+          dial0(group, addr, null, room, me, timeoutMillis, listener);
+        } else {
+          listener.closed(ch, cause);
+        }
+      }
+    };
+    return dial0(group, addr, local, room, me, timeoutMillis, fallback);
+  }
+
+  private static Channel dial0(EventLoopGroup group, InetSocketAddress addr, InetSocketAddress local, PublicId room,
+      KeyPair me, long timeoutMillis, RoomChannel.Listener listener) {
     SecretHandshake shs = SecretHandshake.client(NetworkKey.KITH_V1, me, room.key());
-    return new Bootstrap()
+    Bootstrap b = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
@@ -48,8 +88,11 @@ final class RoomClient {
           protected void initChannel(Channel ch) {
             ch.pipeline().addLast("room", new RoomChannel(shs, listener, timeoutMillis, true));
           }
-        })
-        .connect(addr)
+        });
+    if (local != null) {
+      org.kith.node.net.Transport.reusePort(b);
+    }
+    return (local == null ? b.connect(addr) : b.connect(addr, local))
         .addListener(f -> {
           if (!f.isSuccess()) {
             listener.closed(null, f.cause());

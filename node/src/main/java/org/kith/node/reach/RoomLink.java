@@ -35,6 +35,8 @@ final class RoomLink {
   private final String via;
   private volatile RoomChannel control;
   private volatile boolean welcomed;
+  /** Where the room saw this control connection come from (its WELCOME), while connected. */
+  private volatile java.net.InetSocketAddress observed;
   private volatile String problem;
   private volatile boolean closed;
   private final java.util.concurrent.atomic.AtomicInteger answering = new java.util.concurrent.atomic.AtomicInteger();
@@ -57,6 +59,11 @@ final class RoomLink {
     return welcomed && control != null;
   }
 
+  /** Where the room sees this node, from its last WELCOME while connected (spec 12.2.1); null if not told. */
+  java.net.InetSocketAddress observed() {
+    return connected() ? observed : null;
+  }
+
   /** Why the room is not connected, if known. */
   String problem() {
     return problem;
@@ -70,8 +77,11 @@ final class RoomLink {
     if (closed || rooms.isClosed()) {
       return;
     }
-    RoomClient.dial(rooms.group(), room.address().toSocketAddress(), room.id(), rooms.keys(), TIMEOUT.toMillis(),
-        new RoomChannel.Listener() {
+    // From the listen port (any local address: the route picks it), so that a port-preserving NAT shows the
+    // room the port peers punch to (spec 12.4).
+    RoomClient.dial(rooms.group(), room.address().toSocketAddress(),
+        rooms.transport().listenAddress().map(a -> new java.net.InetSocketAddress(a.getPort())).orElse(null),
+        room.id(), rooms.keys(), TIMEOUT.toMillis(), new RoomChannel.Listener() {
           @Override
           public void ready(RoomChannel ch, PublicId remote) {
             control = ch;
@@ -93,6 +103,7 @@ final class RoomLink {
   private void onMessage(RoomChannel ch, RoomMessage m) {
     switch (m.type()) {
       case WELCOME -> {
+        observed = m.observed();
         welcomed = true;
         problem = null;
         synchronized (this) {
@@ -137,6 +148,7 @@ final class RoomLink {
     if (asked != null) {
       asked.completeExceptionally(new RoomClient.RoomRefusedException(null, "the room connection closed"));
     }
+    observed = null;
     if (cause != null && problem == null) {
       problem = "cannot reach the room: " + RoomClient.describe(cause);
     }

@@ -1,11 +1,11 @@
 package org.kith.node.reach;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.kith.protocol.frame.Endpoint;
+import org.kith.protocol.frame.FrameException;
 import org.kith.protocol.identity.PublicId;
 
 /**
@@ -19,12 +19,14 @@ import org.kith.protocol.identity.PublicId;
  *   INCOMING caller key (32) || tunnel id (16)
  *   SPLICED  other member's key (32)
  *   WELCOME  name length (1) || name (UTF-8, at most MAX_NAME_BYTES)
+ *            || observed address: family (1: 4, 6, or 0 for none) || address (4 or 16) || port (2)
  *   ERROR    code (1) || message length (1) || message (UTF-8, at most MAX_MESSAGE_BYTES)
  *   DIALBACK port (2)
- *   DIALED   result (1) || family (1: 4 or 6) || IP (4 or 16) || port (2)    (spec 12.5)
+ *   DIALED   result (1) || address: family (1: 4 or 6) || IP (4 or 16) || port (2)    (spec 12.5)
  * </pre>
  */
-record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code code, String text, DialBack dial) {
+record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code code, String text, DialBack dial,
+    InetSocketAddress observed) {
   /** Every control box carries exactly this many plaintext bytes. */
   static final int BYTES = 128;
   static final int SECRET_BYTES = 32;
@@ -33,7 +35,7 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
   static final int MAX_MESSAGE_BYTES = 100;
 
   RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code code, String text) {
-    this(type, key, tunnelId, secret, code, text, null);
+    this(type, key, tunnelId, secret, code, text, null, null);
   }
 
   /**
@@ -117,51 +119,56 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
   }
 
   static RoomMessage of(Type t) {
-    return new RoomMessage(t, null, null, null, null, null);
+    return new RoomMessage(t, null, null, null, null, null, null, null);
   }
 
   static RoomMessage join(byte[] secret) {
-    return new RoomMessage(Type.JOIN, null, null, secret.clone(), null, null);
+    return new RoomMessage(Type.JOIN, null, null, secret.clone(), null, null, null, null);
   }
 
   static RoomMessage connect(PublicId target) {
-    return new RoomMessage(Type.CONNECT, target, null, null, null, null);
+    return new RoomMessage(Type.CONNECT, target, null, null, null, null, null, null);
   }
 
   static RoomMessage accept(byte[] tunnelId) {
-    return new RoomMessage(Type.ACCEPT, null, tunnelId.clone(), null, null, null);
+    return new RoomMessage(Type.ACCEPT, null, tunnelId.clone(), null, null, null, null, null);
   }
 
   static RoomMessage refuse(byte[] tunnelId) {
-    return new RoomMessage(Type.REFUSE, null, tunnelId.clone(), null, null, null);
+    return new RoomMessage(Type.REFUSE, null, tunnelId.clone(), null, null, null, null, null);
   }
 
   static RoomMessage incoming(PublicId caller, byte[] tunnelId) {
-    return new RoomMessage(Type.INCOMING, caller, tunnelId.clone(), null, null, null);
+    return new RoomMessage(Type.INCOMING, caller, tunnelId.clone(), null, null, null, null, null);
   }
 
   static RoomMessage spliced(PublicId other) {
-    return new RoomMessage(Type.SPLICED, other, null, null, null, null);
+    return new RoomMessage(Type.SPLICED, other, null, null, null, null, null, null);
   }
 
   static RoomMessage welcome(String roomName) {
-    return new RoomMessage(Type.WELCOME, null, null, null, null, roomName);
+    return welcome(roomName, null);
+  }
+
+  /** {@code observed}: where the room sees the member's connection come from (null: not told). */
+  static RoomMessage welcome(String roomName, InetSocketAddress observed) {
+    return new RoomMessage(Type.WELCOME, null, null, null, null, roomName, null, observed);
   }
 
   static RoomMessage error(Code code, String message) {
-    return new RoomMessage(Type.ERROR, null, null, null, code, message);
+    return new RoomMessage(Type.ERROR, null, null, null, code, message, null, null);
   }
 
   static RoomMessage dialBack(int port) {
     if (port < 1) {
       throw new IllegalArgumentException("port < 1: " + port);
     }
-    return new RoomMessage(Type.DIALBACK, null, null, null, null, null, new DialBack(null, null, port));
+    return new RoomMessage(Type.DIALBACK, null, null, null, null, null, new DialBack(null, null, port), null);
   }
 
   static RoomMessage dialed(DialResult result, InetSocketAddress address) {
     return new RoomMessage(Type.DIALED, null, null, null, null, null,
-        new DialBack(result, address, address.getPort()));
+        new DialBack(result, address, address.getPort()), null);
   }
 
   byte[] encode() {
@@ -172,17 +179,18 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
       case CONNECT, SPLICED -> b.put(key.key());
       case ACCEPT, REFUSE -> b.put(tunnelId);
       case INCOMING -> b.put(key.key()).put(tunnelId);
-      case WELCOME -> putText(b, text, MAX_NAME_BYTES);
+      case WELCOME -> {
+        putText(b, text, MAX_NAME_BYTES);
+        if (observed != null && observed.getAddress() != null) {
+          b.put(Endpoint.encode(observed));
+        }
+      }
       case ERROR -> {
         b.put((byte) code.wire);
         putText(b, text, MAX_MESSAGE_BYTES);
       }
       case DIALBACK -> b.putShort((short) dial.port());
-      case DIALED -> {
-        byte[] ip = dial.address().getAddress().getAddress();
-        b.put((byte) dial.result().wire).put((byte) (ip.length == 4 ? 4 : 6)).put(ip)
-            .putShort((short) dial.port());
-      }
+      case DIALED -> b.put((byte) dial.result().wire).put(Endpoint.encode(dial.address()));
       default -> {
         // no fields
       }
@@ -203,7 +211,15 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
       case ACCEPT -> accept(bytes(b, TUNNEL_ID_BYTES));
       case REFUSE -> refuse(bytes(b, TUNNEL_ID_BYTES));
       case INCOMING -> incoming(PublicId.ofKey(bytes(b, PublicId.KEY_BYTES)), bytes(b, TUNNEL_ID_BYTES));
-      case WELCOME -> welcome(text(b, MAX_NAME_BYTES));
+      case WELCOME -> {
+        String name = text(b, MAX_NAME_BYTES);
+        try {
+          // A room before the observed address pads with zeros: family 0, no address.
+          yield welcome(name, Endpoint.read(b));
+        } catch (FrameException e) {
+          throw new RoomProtocolException("WELCOME: " + e.getMessage());
+        }
+      }
       case ERROR -> {
         Code c = Code.of(b.get() & 0xff);
         yield error(c, text(b, MAX_MESSAGE_BYTES));
@@ -217,17 +233,16 @@ record RoomMessage(Type type, PublicId key, byte[] tunnelId, byte[] secret, Code
       }
       case DIALED -> {
         DialResult r = DialResult.of(b.get() & 0xff);
-        int family = b.get() & 0xff;
-        if (family != 4 && family != 6) {
-          throw new RoomProtocolException("unknown address family " + family);
-        }
-        byte[] ip = bytes(b, family == 4 ? 4 : 16);
-        int port = b.getShort() & 0xffff;
+        InetSocketAddress at;
         try {
-          yield dialed(r, new InetSocketAddress(InetAddress.getByAddress(ip), port));
-        } catch (UnknownHostException e) {
-          throw new RoomProtocolException("bad address in DIALED");
+          at = Endpoint.read(b);
+        } catch (FrameException e) {
+          throw new RoomProtocolException("DIALED: " + e.getMessage());
         }
+        if (at == null) {
+          throw new RoomProtocolException("DIALED without an address");
+        }
+        yield dialed(r, at);
       }
       default -> of(t);
     };

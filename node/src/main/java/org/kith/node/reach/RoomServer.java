@@ -278,7 +278,10 @@ public final class RoomServer implements AutoCloseable {
     if (old != null && old != ch) {
       old.close();
     }
-    ch.send(RoomMessage.welcome(name));
+    // Where the member's connection comes from, as this room sees it (after any NAT): its candidate for the
+    // upgrade to a direct connection (spec 12.4).
+    java.net.SocketAddress from = ch.channel().remoteAddress();
+    ch.send(RoomMessage.welcome(name, from instanceof java.net.InetSocketAddress a ? a : null));
   }
 
   private void connect(RoomChannel ch, PublicId caller, PublicId callee) {

@@ -275,6 +275,14 @@ public final class Rooms implements AutoCloseable {
     l.start();
   }
 
+  /**
+   * Where the connected rooms see this node come from (their WELCOME, spec 12.2.1): behind a NAT, its public
+   * address; no duplicates.
+   */
+  public List<java.net.InetSocketAddress> observed() {
+    return links.values().stream().map(RoomLink::observed).filter(java.util.Objects::nonNull).distinct().toList();
+  }
+
   /** Whether the node holds a connection to {@code room} now. */
   public boolean connected(PublicId room) {
     RoomLink l = links.get(room);

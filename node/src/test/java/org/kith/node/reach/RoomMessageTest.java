@@ -51,6 +51,20 @@ class RoomMessageTest {
   }
 
   @Test
+  void welcome_carriesTheObservedAddress_andAnOlderRoomsPaddingReadsAsNone() throws Exception {
+    for (java.net.InetSocketAddress a : List.of(new java.net.InetSocketAddress("203.0.113.7", 7205),
+        new java.net.InetSocketAddress("2001:db8::1", 65535))) {
+      RoomMessage back = RoomMessage.decode(RoomMessage.welcome("é".repeat(40), a).encode());
+      assertEquals(a, back.observed());
+      assertEquals("é".repeat(32), back.text());
+    }
+    assertEquals(null, RoomMessage.decode(RoomMessage.welcome("Elm Street").encode()).observed());
+    byte[] bad = RoomMessage.welcome("x", new java.net.InetSocketAddress("203.0.113.7", 7205)).encode();
+    bad[3] = 5; // family after type, name length, name
+    assertThrows(RoomProtocolException.class, () -> RoomMessage.decode(bad));
+  }
+
+  @Test
   void textIsCutAtACharacterBoundary_atItsLimit() throws Exception {
     String name = "é".repeat(40); // 80 bytes of UTF-8, more than 64
     RoomMessage back = RoomMessage.decode(RoomMessage.welcome(name).encode());

@@ -78,6 +78,8 @@ class RoomTest {
         .withKdf(KdfProfile.TESTING_ONLY_INSECURE);
     KithNode n = KithNode.init(new Home(root.resolve(name)), PASS, name, o);
     nodes.add(n);
+    // Everything here goes through the room: the upgrade to direct has tests of its own (DirectUpgradeTest).
+    n.directUpgrade().enabled(false);
     n.start(new ListenConfig(host, 0));
     return n;
   }

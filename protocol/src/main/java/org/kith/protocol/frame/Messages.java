@@ -17,6 +17,8 @@ import org.kith.protocol.proto.Query;
 import org.kith.protocol.proto.SignedAddressRecord;
 import org.kith.protocol.proto.SyncBatch;
 import org.kith.protocol.proto.SyncRequest;
+import org.kith.protocol.proto.Upgrade;
+import org.kith.protocol.proto.UpgradeReply;
 
 /**
  * Parses a frame's payload as the message its type names and applies the rules of spec/PROTOCOL.md section 6
@@ -31,6 +33,10 @@ public final class Messages {
   public static final int PAIR_PROOF_BYTES = 32;
   public static final int QUERY_ID_BYTES = 16;
   public static final int MAX_CAPABILITIES = 16;
+  /** Most endpoints in {@code Upgrade.candidates} and {@code UpgradeReply.candidates} (spec 12.4). */
+  public static final int MAX_CANDIDATES = 8;
+  /** Most tries of one upgrade (spec 12.4): {@code Upgrade.attempt} is 1..this. */
+  public static final int MAX_UPGRADE_ATTEMPTS = 3;
   private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9-]{1,32}");
   private static final Pattern KEY_HEX = Pattern.compile("[0-9a-f]{64}");
 
@@ -137,6 +143,49 @@ public final class Messages {
    * treat as {@code INTERNAL}; a message longer than {@link Limits#MAX_ERROR_MESSAGE_BYTES} is the caller's
    * to truncate before logging.
    */
+  /** Spec 12.4: at most 8 valid endpoints, none in a sync; attempt 1..3. */
+  public static Upgrade upgrade(Frame frame) throws FrameException {
+    Upgrade m = parse(frame, FrameType.UPGRADE, Upgrade.parser());
+    checkCandidates(m.getCandidatesList(), "Upgrade.candidates");
+    if (m.getSync() && m.getCandidatesCount() > 0) {
+      throw malformed("Upgrade with sync carries candidates");
+    }
+    if (m.getAttempt() < 1 || m.getAttempt() > MAX_UPGRADE_ATTEMPTS) {
+      throw malformed("Upgrade.attempt " + Integer.toUnsignedString(m.getAttempt()) + ", not 1.."
+          + MAX_UPGRADE_ATTEMPTS);
+    }
+    return m;
+  }
+
+  public static UpgradeReply upgradeReply(Frame frame) throws FrameException {
+    UpgradeReply m = parse(frame, FrameType.UPGRADE_REPLY, UpgradeReply.parser());
+    checkCandidates(m.getCandidatesList(), "UpgradeReply.candidates");
+    return m;
+  }
+
+  /** The candidates as addresses, checked as {@link #upgrade} does. */
+  public static List<java.net.InetSocketAddress> candidates(List<ByteString> candidates) throws FrameException {
+    checkCandidates(candidates, "candidates");
+    List<java.net.InetSocketAddress> out = new java.util.ArrayList<>(candidates.size());
+    for (ByteString c : candidates) {
+      out.add(Endpoint.decode(c.toByteArray()));
+    }
+    return out;
+  }
+
+  private static void checkCandidates(List<ByteString> candidates, String what) throws FrameException {
+    if (candidates.size() > MAX_CANDIDATES) {
+      throw tooLarge(what + " has " + candidates.size() + " entries, at most " + MAX_CANDIDATES);
+    }
+    for (ByteString c : candidates) {
+      try {
+        Endpoint.decode(c.toByteArray());
+      } catch (FrameException e) {
+        throw malformed(what + ": " + e.getMessage());
+      }
+    }
+  }
+
   public static Error error(Frame frame) throws FrameException {
     return parse(frame, FrameType.ERROR, Error.parser());
   }

@@ -42,6 +42,8 @@ import org.kith.protocol.proto.SyncBatch;
 import org.kith.protocol.proto.SyncRequest;
 import org.kith.protocol.proto.Unpair;
 import org.kith.protocol.record.AddressRecords;
+import org.kith.protocol.proto.Upgrade;
+import org.kith.protocol.proto.UpgradeReply;
 import org.kith.protocol.record.RecordFixtures;
 import org.kith.protocol.record.RecordSigner;
 
@@ -99,6 +101,11 @@ class FrameVectorsTest {
         .setIssuedAtMs(RecordFixtures.T0).addAddresses("tcp:192.168.1.20:7347")
         .addAddresses("room:kith1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@203.0.113.5:7350").build(),
         RecordFixtures.SECRET_KEY)));
+    v.add(valid("upgrade", FrameType.UPGRADE, 11, Upgrade.newBuilder().setAttempt(1)
+        .addCandidates(ByteString.copyFrom(new byte[] {4, (byte) 203, 0, 113, 7, 0x1c, 0x25}))
+        .addCandidates(ByteString.copyFrom(new byte[] {4, (byte) 192, (byte) 168, 1, 20, 0x1c, 0x25})).build()));
+    v.add(valid("upgrade_reply", FrameType.UPGRADE_REPLY, 11, UpgradeReply.newBuilder()
+        .addCandidates(ByteString.copyFrom(new byte[] {4, (byte) 198, 51, 100, 9, (byte) 0xc3, 0x50})).build()));
     v.add(valid("request_id_max", FrameType.PING, -1L, Unpair.getDefaultInstance()));
 
     v.add(refused("version_2", prefixed(header(2, 10, 9)), "BAD_VERSION"));
@@ -177,6 +184,8 @@ class FrameVectorsTest {
       case SYNC_BATCH: return SyncBatch.parser();
       case ERROR: return Error.parser();
       case ADDRESSES: return SignedAddressRecord.parser();
+      case UPGRADE: return Upgrade.parser();
+      case UPGRADE_REPLY: return UpgradeReply.parser();
       default: return Unpair.parser(); // UNPAIR, PING, PONG: no fields
     }
   }

@@ -7,7 +7,9 @@ import static org.kith.protocol.record.RecordFixtures.HEX;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
+import java.net.InetSocketAddress;
 import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kith.protocol.Limits;
 import org.kith.protocol.proto.Answer;
@@ -20,6 +22,8 @@ import org.kith.protocol.proto.Query;
 import org.kith.protocol.proto.SignedRecord;
 import org.kith.protocol.proto.SyncBatch;
 import org.kith.protocol.proto.SyncRequest;
+import org.kith.protocol.proto.Upgrade;
+import org.kith.protocol.proto.UpgradeReply;
 
 class MessagesTest {
   static final ByteString ID16 = ByteString.copyFrom(new byte[16]);
@@ -42,6 +46,8 @@ class MessagesTest {
         case SYNC_REQUEST -> Messages.syncRequest(f);
         case SYNC_BATCH -> Messages.syncBatch(f);
         case ERROR -> Messages.error(f);
+        case UPGRADE -> Messages.upgrade(f);
+        case UPGRADE_REPLY -> Messages.upgradeReply(f);
         default -> { }
       }
     }
@@ -110,6 +116,49 @@ class MessagesTest {
     assertCode(FrameException.Code.TOO_LARGE, FrameType.SYNC_BATCH, batch.build());
   }
 
+  static ByteString endpoint(int... bytes) {
+    byte[] b = new byte[bytes.length];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) bytes[i];
+    }
+    return ByteString.copyFrom(b);
+  }
+
+  @Test
+  void upgrade_rules() throws Exception {
+    ByteString v4 = endpoint(4, 203, 0, 113, 7, 0x1c, 0x25);
+    ByteString v6 = endpoint(6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x1c, 0x25);
+    Upgrade ok = Upgrade.newBuilder().setAttempt(1).addCandidates(v4).addCandidates(v6).build();
+    assertEquals(2, Messages.upgrade(FrameCodec.frame(FrameType.UPGRADE, 1, ok)).getCandidatesCount());
+    assertEquals(List.of(new InetSocketAddress("203.0.113.7", 7205), new InetSocketAddress("2001:db8::1", 7205)),
+        Messages.candidates(ok.getCandidatesList()));
+    Upgrade eight = Upgrade.newBuilder().setAttempt(3).addAllCandidates(Collections.nCopies(8, v4)).build();
+    Messages.upgrade(FrameCodec.frame(FrameType.UPGRADE, 1, eight));
+    Messages.upgrade(FrameCodec.frame(FrameType.UPGRADE, 1, Upgrade.newBuilder().setAttempt(2).setSync(true).build()));
+    assertCode(FrameException.Code.TOO_LARGE, FrameType.UPGRADE, eight.toBuilder().addCandidates(v4).build());
+    assertCode(FrameException.Code.MALFORMED, FrameType.UPGRADE, ok.toBuilder().setAttempt(0).build());
+    assertCode(FrameException.Code.MALFORMED, FrameType.UPGRADE, ok.toBuilder().setAttempt(4).build());
+    assertCode(FrameException.Code.MALFORMED, FrameType.UPGRADE, ok.toBuilder().setSync(true).build());
+    for (ByteString bad : List.of(endpoint(), endpoint(4, 1, 2, 3, 4, 0, 0), endpoint(4, 1, 2, 3, 4, 0),
+        endpoint(5, 1, 2, 3, 4, 0, 1), endpoint(6, 1, 2, 3, 4, 0, 1), endpoint(4, 0, 0, 0, 0, 0, 1),
+        endpoint(4, 224, 0, 0, 1, 0, 1), endpoint(4, 255, 255, 255, 255, 0, 1), endpoint(0, 0, 0, 0, 0, 0, 0),
+        v4.concat(ByteString.copyFrom(new byte[1])))) {
+      assertCode(FrameException.Code.MALFORMED, FrameType.UPGRADE, ok.toBuilder().addCandidates(bad).build());
+      assertCode(FrameException.Code.MALFORMED, FrameType.UPGRADE_REPLY,
+          UpgradeReply.newBuilder().addCandidates(bad).build());
+    }
+    assertCode(FrameException.Code.TOO_LARGE, FrameType.UPGRADE_REPLY,
+        UpgradeReply.newBuilder().addAllCandidates(Collections.nCopies(9, v4)).build());
+  }
+
+  @Test
+  void endpoint_roundTrips() throws Exception {
+    for (InetSocketAddress a : List.of(new InetSocketAddress("127.0.0.1", 1), new InetSocketAddress("::1", 65535),
+        new InetSocketAddress("::ffff:10.0.0.1", 7350))) {
+      assertEquals(a, Endpoint.decode(Endpoint.encode(a)));
+    }
+  }
+
   @Test
   void wrongFrameType_isADispatchBug() {
     assertThrows(IllegalArgumentException.class,
@@ -127,6 +176,8 @@ class MessagesTest {
         case ANSWER -> Messages.answer(f);
         case SYNC_REQUEST -> Messages.syncRequest(f);
         case SYNC_BATCH -> Messages.syncBatch(f);
+        case UPGRADE -> Messages.upgrade(f);
+        case UPGRADE_REPLY -> Messages.upgradeReply(f);
         default -> Messages.error(f);
       }
     });
