@@ -57,8 +57,8 @@ class NatLabIT {
     if (!p.waitFor(LAB_LIMIT_MINUTES, TimeUnit.MINUTES)) {
       p.destroy(); // SIGTERM: the lab's trap stops its processes and deletes its namespaces
       p.waitFor(1, TimeUnit.MINUTES);
-      fail("bench/natlab did not end within " + LAB_LIMIT_MINUTES + " minutes:\n" + stdout.get(10, TimeUnit.SECONDS)
-          + err.get(10, TimeUnit.SECONDS));
+      fail("bench/natlab did not end within " + LAB_LIMIT_MINUTES + " minutes:\n" + stdout.getNow("(output not closed)")
+          + err.getNow("(errors not closed)"));
     }
     String out = stdout.get();
     String log = out + "\n--- stderr\n" + err.get();
