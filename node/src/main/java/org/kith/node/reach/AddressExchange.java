@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -66,7 +65,8 @@ public final class AddressExchange implements Dispatcher.Connections {
   private final Executor worker;
   private final Supplier<List<String>> own;
   /** Connections our current record went out on; a new record goes out on all again. */
-  private final Set<PeerConnection> sentOn = ConcurrentHashMap.newKeySet();
+  /** The seq of the record last sent on each open connection: every connection gets each record once. */
+  private final java.util.Map<PeerConnection, Long> sentOn = new ConcurrentHashMap<>();
   private final java.util.Map<PublicId, Arrived> waiting = new ConcurrentHashMap<>();
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
@@ -122,11 +122,10 @@ public final class AddressExchange implements Dispatcher.Connections {
   public void changed() {
     execute(() -> {
       try {
-        if (refresh()) {
-          sentOn.clear();
-          for (PeerConnection c : rpc.connections()) {
-            sendTo(c);
-          }
+        // Whether or not this call signed it: a send on one new connection may have signed the record already.
+        refresh();
+        for (PeerConnection c : rpc.connections()) {
+          sendTo(c);
         }
       } catch (KithException e) {
         LOG.warn("could not sign a new address record ({})", e.getClass().getSimpleName());
@@ -166,7 +165,12 @@ public final class AddressExchange implements Dispatcher.Connections {
       LOG.warn("no address record to send ({})", e.getClass().getSimpleName());
       return;
     }
-    if (r != null && sentOn.add(c)) {
+    if (r == null) {
+      return;
+    }
+    long seq = parse(r).getSeq();
+    Long before = sentOn.put(c, seq);
+    if (before == null || before != seq) {
       c.send(FrameType.ADDRESSES, r);
     }
   }
