@@ -21,6 +21,13 @@ public interface PeerRpc {
   /** Dials {@code addr} and completes the handshake only if the server holds {@code expectedServer}'s key. */
   CompletableFuture<PeerConnection> connect(InetSocketAddress addr, PublicId expectedServer);
 
+  /**
+   * Dials {@code peer} over every path at once, TCP addresses a little apart and tunnels after them; completes with
+   * the first connection (spec/PROTOCOL.md 9.1).
+   */
+  CompletableFuture<PeerConnection> race(PublicId peer, List<InetSocketAddress> addrs,
+      List<java.util.function.Supplier<CompletableFuture<PeerConnection>>> tunnels);
+
   /** Keeps an outbound connection to {@code peer} up, with backoff. */
   void maintain(PublicId peer, List<InetSocketAddress> addrs);
 

@@ -603,6 +603,53 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
   }
 
+  /**
+   * One dial race to {@code peer} for a one-off dial such as pairing (spec/PROTOCOL.md 9.1): {@code addrs} at
+   * once, each next one {@link #RACE_HEAD_START} later, and every tunnel {@link #RACE_TUNNEL_AFTER} after the start
+   * (at once when there is no address). Completes with the first connection, or fails with the last failure once
+   * every path failed; quiet losers are closed. An address that drops packets therefore costs a quarter second,
+   * not the handshake timeout.
+   */
+  @Override
+  public CompletableFuture<PeerConnection> race(PublicId peer, List<InetSocketAddress> addrs,
+      List<java.util.function.Supplier<CompletableFuture<PeerConnection>>> viaTunnels) {
+    CompletableFuture<PeerConnection> result = new CompletableFuture<>();
+    if (addrs.isEmpty() && viaTunnels.isEmpty()) {
+      result.completeExceptionally(new IllegalArgumentException("no way to reach " + peer.shortText()));
+      return result;
+    }
+    DialRace race = new DialRace(peer, addrs.size() + viaTunnels.size(), group, this::connection,
+        (won, last) -> {
+          if (!won) {
+            result.completeExceptionally(last);
+          }
+        });
+    long head = RACE_HEAD_START.toMillis();
+    for (int i = 0; i < addrs.size(); i++) {
+      InetSocketAddress addr = addrs.get(i);
+      race.start(i * head, () -> {
+        CompletableFuture<PeerConnection> f = new CompletableFuture<>();
+        Channel ch = dial(addr, peer, f);
+        if (ch != null) {
+          race.dialling(ch);
+        }
+        return f.whenComplete((c, e) -> {
+          if (c != null) {
+            result.complete(c);
+          }
+        });
+      });
+    }
+    for (java.util.function.Supplier<CompletableFuture<PeerConnection>> t : viaTunnels) {
+      race.start(addrs.isEmpty() ? 0 : RACE_TUNNEL_AFTER.toMillis(), () -> t.get().whenComplete((c, e) -> {
+        if (c != null) {
+          result.complete(c);
+        }
+      }));
+    }
+    return result;
+  }
+
   /** A race ended: resets the backoff if it was won, else schedules the next race after it. */
   private void raceEnded(PublicId peer, Maintained m, boolean won, Throwable last) {
     long delay;

@@ -258,6 +258,33 @@ public final class Pairing {
         .setPetname(identity.name())
         .addAllAddresses(acceptAddresses(advertised.get()))
         .build();
+    // Every address at once, TCP ones a quarter second apart and rooms a second in (spec/PROTOCOL.md 9.1): an
+    // address that drops packets (the inviter's LAN address, seen from another home) costs a quarter second, not
+    // the whole timeout. Only when the connection the race gave closes under the request, one address after the
+    // other as before.
+    PeerConnection first = race(code, timeout);
+    try {
+      Frame res = first.request(FrameType.PAIR_REQUEST, req, timeout).get(timeout.toMillis() + 1000,
+          TimeUnit.MILLISECONDS);
+      PairAccept acc = FrameCodec.payload(res, PairAccept.parser());
+      return new Accepted(acc.getPetname(), acc.getCircle(), addressOf(first, code));
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ErrorFrameException ef) {
+        throw refusal(ef);
+      }
+      if (!(e.getCause() instanceof ConnectionClosedException)) {
+        throw new KithException(KithException.UNREACHABLE, "the inviter's node did not answer the pairing request ("
+            + e.getCause() + "); nothing was changed: run `kith pair` again");
+      }
+    } catch (TimeoutException e) {
+      throw new KithException(KithException.UNREACHABLE, "the inviter did not answer within " + timeout.toSeconds()
+          + " s; nothing was changed: run `kith pair` again");
+    } catch (FrameException e) {
+      throw KithException.badInput("the inviter answered with a malformed message: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KithException(KithException.UNREACHABLE, "interrupted while pairing");
+    }
     List<String> failures = new ArrayList<>();
     for (String addr : code.addresses()) {
       Optional<HostPort> hp = HostPort.tryParse(addr);
@@ -319,6 +346,50 @@ public final class Pairing {
     }
     throw new KithException(KithException.UNREACHABLE, "could not reach the inviter (is their node running with"
         + " `kith start`?): " + String.join("; ", failures));
+  }
+
+  /** The first connection to the inviter over any of the invite's addresses (a race), or why there is none. */
+  private PeerConnection race(InviteCode code, Duration timeout) throws KithException {
+    List<InetSocketAddress> tcp = new ArrayList<>();
+    List<Supplier<CompletableFuture<PeerConnection>>> viaRooms = new ArrayList<>();
+    for (String addr : code.addresses()) {
+      Optional<HostPort> hp = HostPort.tryParse(addr);
+      if (hp.isPresent()) {
+        tcp.add(hp.get().toSocketAddress());
+      } else {
+        viaRooms.add(() -> tunnels.dial(addr, code.inviter()).orElseGet(() -> CompletableFuture.failedFuture(
+            new IllegalArgumentException(addr + ": not HOST:PORT, nor a room this node is connected to"))));
+      }
+    }
+    String where = String.join(", ", code.addresses());
+    try {
+      return rpc.race(code.inviter(), tcp, viaRooms).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      throw new KithException(KithException.UNREACHABLE, "could not reach the inviter at " + where + " (is their"
+          + " node running with `kith start`?): " + (c instanceof ConnectFailedException cf
+              ? cf.getMessage() + " (" + describe(cf) + ")" : c.getMessage()));
+    } catch (TimeoutException e) {
+      throw new KithException(KithException.UNREACHABLE, "could not reach the inviter at " + where + " within "
+          + timeout.toSeconds() + " s (is their node running with `kith start`?)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KithException(KithException.UNREACHABLE, "interrupted while pairing");
+    }
+  }
+
+  /** The invite address {@code c} was dialled at, or null (a room, or not found: all the invite's are kept). */
+  private static String addressOf(PeerConnection c, InviteCode code) {
+    if (c.via().isPresent()) {
+      return null;
+    }
+    for (String addr : code.addresses()) {
+      Optional<HostPort> hp = HostPort.tryParse(addr);
+      if (hp.isPresent() && hp.get().toSocketAddress().equals(c.remoteAddress())) {
+        return addr;
+      }
+    }
+    return null;
   }
 
   private static KithException refusal(ErrorFrameException ef) {
