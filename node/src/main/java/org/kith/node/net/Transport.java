@@ -341,10 +341,19 @@ public final class Transport implements PeerRpc, AutoCloseable {
             initPipeline(ch, false, expectedServer, result, slot);
           }
         });
+    return connect(b, addr, null, slot, result);
+  }
+
+  /**
+   * Connects {@code b} to {@code addr} (from {@code local}, if not null) in the dial {@code slot}: the channel is
+   * counted and closed with the transport, and a failed connect fails {@code result}. Null if the transport closed.
+   */
+  private Channel connect(Bootstrap b, InetSocketAddress addr, InetSocketAddress local, ConnectionSlots.Slot slot,
+      CompletableFuture<PeerConnection> result) {
     ChannelFuture f;
     synchronized (this) {
       try {
-        f = b.connect(addr);
+        f = local == null ? b.connect(addr) : b.connect(addr, local);
       } catch (RejectedExecutionException e) {
         slots.release(slot);
         result.completeExceptionally(
@@ -450,26 +459,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
           }
         });
     reusePort(b);
-    ChannelFuture f;
-    synchronized (this) {
-      try {
-        f = b.connect(addr, new InetSocketAddress(listening.get().getPort()));
-      } catch (RejectedExecutionException e) {
-        slots.release(slot);
-        result.completeExceptionally(
-            new ConnectFailedException(ConnectFailedException.Reason.CLOSED, "transport is closed"));
-        return result;
-      }
-      slot.channel = f.channel();
-      f.channel().closeFuture().addListener(c -> slots.release(slot));
-      channels.add(f.channel());
-    }
-    f.addListener(c -> {
-      if (!c.isSuccess()) {
-        result.completeExceptionally(new ConnectFailedException(ConnectFailedException.Reason.UNREACHABLE,
-            addr + ": " + c.cause().getMessage(), c.cause()));
-      }
-    });
+    connect(b, addr, new InetSocketAddress(listening.get().getPort()), slot, result);
     return result;
   }
 
