@@ -84,6 +84,49 @@ class NatLabIT {
     }
   }
 
+  /**
+   * bench/natlab-upnp: Alice's router runs miniupnpd. Her node maps its port, a room dials it back, she is
+   * reachable directly, and Bob behind a plain NAT connects to her with no room between them.
+   */
+  @Test
+  void aRouterThatMapsPorts_makesTheHomeBehindItReachableDirectly() throws Exception {
+    boolean required = "1".equals(System.getenv("KITH_REQUIRE_NATLAB"));
+    String why = whyNot();
+    if (why == null) {
+      for (String tool : List.of("miniupnpd", "nft")) {
+        Process w = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
+        if (w.waitFor() != 0) {
+          why = tool + " is missing (.ci/run installs miniupnpd-nftables and nftables)";
+        }
+      }
+    }
+    if (why != null) {
+      if (required) {
+        fail("KITH_REQUIRE_NATLAB=1 but the port-mapping lab cannot run: " + why);
+      }
+      Assumptions.assumeTrue(false, "port-mapping lab skipped: " + why);
+    }
+    Process p = new ProcessBuilder(repo().resolve("bench/natlab-upnp").toString()).directory(repo().toFile()).start();
+    p.getOutputStream().close();
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+    if (!p.waitFor(LAB_LIMIT_MINUTES, TimeUnit.MINUTES)) {
+      p.destroy();
+      p.waitFor(1, TimeUnit.MINUTES);
+      fail("bench/natlab-upnp did not end within " + LAB_LIMIT_MINUTES + " minutes:\n"
+          + stdout.getNow("(output not closed)") + err.getNow("(errors not closed)"));
+    }
+    String out = stdout.get();
+    String log = out + "\n--- stderr\n" + err.get();
+    assertEquals(0, p.exitValue(), log);
+    Map<String, String> f = figures(out);
+    assertNotNull(f.get("natlab_upnp_mapping_after_start_ms"), "the router mapped Alice's port\n" + log);
+    assertNotNull(f.get("natlab_upnp_dialback_after_join_ms"), "the room dialled the mapping back\n" + log);
+    assertEquals("1", f.get("natlab_upnp_unmapped_home_state_room"), "Bob, unmapped, is reachable by room only\n" + log);
+    assertEquals("1", f.get("natlab_upnp_direct_connect_success"), "Bob reaches Alice directly\n" + log);
+    assertEquals("1", f.get("natlab_upnp_mapping_removed_on_stop"), "the mapping goes when Alice stops\n" + log);
+  }
+
   /** Why the lab cannot run here, or null when it can. */
   static String whyNot() throws IOException, InterruptedException {
     Process id = new ProcessBuilder("id", "-u").start();
