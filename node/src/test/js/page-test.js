@@ -233,22 +233,27 @@ async function main() {
     });
 
     await step('import-folder-with-progress', a, async () => {
-      const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kith-folder-')), 'Garden notes');
-      fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
-      fs.mkdirSync(path.join(root, '.obsidian'));
-      fs.writeFileSync(path.join(root, 'compost.md'), '# Compost heap\nTurn the compost heap every two weeks.\n');
-      fs.writeFileSync(path.join(root, 'sub', 'seeds.md'), '# Seed swap\nWe swap tomato and bean seeds each spring.\n');
-      fs.writeFileSync(path.join(root, '.obsidian', 'workspace.md'), '# Hidden settings\n');
-      fs.writeFileSync(path.join(root, 'photo.jpg'), 'not a note');
-      await a.setInputFiles('#import-folder', root);
-      await a.waitForSelector('#import-status:has-text("Read 2 files from the folder: 2 new")');
-      const bar = await a.evaluate(() => ({ v: document.getElementById('import-progress').value,
-        max: document.getElementById('import-progress').max }));
-      check(bar.v === 2 && bar.max === 2, `the progress bar ends at ${bar.v} of ${bar.max}`);
-      await a.waitForSelector('#notes-list li h3:text-is("Seed swap")');
-      check((await a.locator('#notes-list li h3:text-is("Hidden settings")').count()) === 0,
-        'a hidden folder was imported');
-      return await a.locator('#import-status').textContent();
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-folder-'));
+      const root = path.join(tmp, 'Garden notes');
+      try {
+        fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
+        fs.mkdirSync(path.join(root, '.obsidian'));
+        fs.writeFileSync(path.join(root, 'compost.md'), '# Compost heap\nTurn the compost heap every two weeks.\n');
+        fs.writeFileSync(path.join(root, 'sub', 'seeds.md'), '# Seed swap\nWe swap tomato and bean seeds each spring.\n');
+        fs.writeFileSync(path.join(root, '.obsidian', 'workspace.md'), '# Hidden settings\n');
+        fs.writeFileSync(path.join(root, 'photo.jpg'), 'not a note');
+        await a.setInputFiles('#import-folder', root);
+        await a.waitForSelector('#import-status:has-text("Read 2 files from the folder: 2 new")');
+        const bar = await a.evaluate(() => ({ v: document.getElementById('import-progress').value,
+          max: document.getElementById('import-progress').max }));
+        check(bar.v === 2 && bar.max === 2, `the progress bar ends at ${bar.v} of ${bar.max}`);
+        await a.waitForSelector('#notes-list li h3:text-is("Seed swap")');
+        check((await a.locator('#notes-list li h3:text-is("Hidden settings")').count()) === 0,
+          'a hidden folder was imported');
+        return await a.locator('#import-status').textContent();
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true }); // every run left its folder in the temp directory
+      }
     });
 
     await step('search', a, async () => {
