@@ -20,14 +20,14 @@ import org.kith.protocol.identity.PublicId;
  * and the tunnel, each started after the one before had its head start; the first completed handshake wins.
  * Attempts not yet started are then cancelled and dials that have heard nothing from the other end are closed
  * ({@link ShsHandler#heardFromPeer}); a dial already in the handshake is left to finish, and if it does, the
- * one-connection-per-peer rule settles it on both ends alike. {@code ended} is told once: won, or the last
- * failure once every path failed.
+ * one-connection-per-peer rule settles it on both ends alike. {@code ended} is told once: the winning connection
+ * (the peer's open one, if it had one when a path started), or null and the last failure once every path failed.
  */
 final class DialRace {
   private final PublicId peer;
   private final EventLoopGroup group;
   private final Function<PublicId, Optional<PeerConnection>> open;
-  private final BiConsumer<Boolean, Throwable> ended;
+  private final BiConsumer<PeerConnection, Throwable> ended;
   private final List<ScheduledFuture<?>> starts = new ArrayList<>(); // guarded by this
   private final List<Channel> dialling = new ArrayList<>(); // guarded by this
   private int outstanding; // guarded by this
@@ -35,7 +35,7 @@ final class DialRace {
   private Throwable lastError; // guarded by this
 
   DialRace(PublicId peer, int attempts, EventLoopGroup group, Function<PublicId, Optional<PeerConnection>> open,
-      BiConsumer<Boolean, Throwable> ended) {
+      BiConsumer<PeerConnection, Throwable> ended) {
     this.peer = peer;
     this.outstanding = attempts;
     this.group = group;
@@ -102,7 +102,7 @@ final class DialRace {
       last = lastError;
     }
     stop();
-    ended.accept(won, won ? null : last);
+    ended.accept(won ? c : null, won ? null : last);
   }
 
   /** Cancels what has not started and closes dials that heard nothing yet; the race is over. */

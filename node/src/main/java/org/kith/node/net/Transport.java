@@ -572,7 +572,7 @@ public final class Transport implements PeerRpc, AutoCloseable {
         return; // one race at a time: its end schedules the next
       }
       race = new DialRace(peer, addrs.size() + (tunnel != null ? 1 : 0), group, this::connection,
-          (won, last) -> raceEnded(peer, m, won, last));
+          (won, last) -> raceEnded(peer, m, won != null, last));
       m.dials++;
       m.race = race;
     }
@@ -610,7 +610,9 @@ public final class Transport implements PeerRpc, AutoCloseable {
     }
     DialRace race = new DialRace(peer, addrs.size() + viaTunnels.size(), group, this::connection,
         (won, last) -> {
-          if (!won) {
+          if (won != null) {
+            result.complete(won);
+          } else {
             result.completeExceptionally(last);
           }
         });
@@ -623,19 +625,11 @@ public final class Transport implements PeerRpc, AutoCloseable {
         if (ch != null) {
           race.dialling(ch);
         }
-        return f.whenComplete((c, e) -> {
-          if (c != null) {
-            result.complete(c);
-          }
-        });
+        return f;
       });
     }
     for (java.util.function.Supplier<CompletableFuture<PeerConnection>> t : viaTunnels) {
-      race.start(addrs.isEmpty() ? 0 : RACE_TUNNEL_AFTER.toMillis(), () -> t.get().whenComplete((c, e) -> {
-        if (c != null) {
-          result.complete(c);
-        }
-      }));
+      race.start(addrs.isEmpty() ? 0 : RACE_TUNNEL_AFTER.toMillis(), t);
     }
     return result;
   }

@@ -124,6 +124,21 @@ class DialRaceTest {
     assertEquals(1, client.connected.size());
   }
 
+  /** A one-off race (pairing) to a peer already connected completes with that connection and dials nothing. */
+  @Test
+  void aOneOffRace_toAConnectedPeer_completesWithItsConnection() throws Exception {
+    DeadAddress dead = new DeadAddress();
+    open.add(dead);
+    TestNode server = node().listen();
+    TestNode client = node();
+    PeerConnection first = client.transport.connect(server.address, server.id())
+        .get(TestNode.AWAIT_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    PeerConnection raced = client.transport.race(server.id(), List.of(dead.address()), List.of())
+        .get(TestNode.AWAIT_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(first, raced, "the open connection, not a new one");
+    assertEquals(0, dead.accepted.get(), "nothing dialled");
+  }
+
   @Test
   void twoNodesRacingToEachOther_keepOneAndTheSameConnection() throws Exception {
     DeadAddress dead = new DeadAddress();

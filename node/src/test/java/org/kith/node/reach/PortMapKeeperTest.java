@@ -128,8 +128,11 @@ class PortMapKeeperTest {
   void noGateway_looksAgainLater_andCloseUnmapsNothing() throws Exception {
     router.present = false;
     keeper.start(7347);
-    assertEquals(PortMapKeeper.REDISCOVER_EVERY.toMillis(), scheduler.fireNext());
+    // The router appears once the first look found nothing and scheduled the next, before that one runs (set
+    // after fireNext, it raced the look it fired: CI saw the second look find no gateway either).
+    MiniCluster.await("the first look scheduled the next", () -> !scheduler.delays.isEmpty());
     router.present = true;
+    assertEquals(PortMapKeeper.REDISCOVER_EVERY.toMillis(), scheduler.fireNext());
     MiniCluster.await("mapped on the second look", () -> heard.size() == 1);
     assertEquals(List.of("map 7347", "map 7347"), router.calls);
     keeper.close();
