@@ -320,8 +320,19 @@ async function main() {
       // Escape closes it, and focus goes back to the note's Open button.
       await a.keyboard.press('Escape');
       await a.waitForFunction(() => !document.getElementById('note-dialog').open);
-      check(await a.evaluate((nid) => document.activeElement.classList.contains('open')
-        && document.activeElement.closest('li').dataset.note === nid, id), 'focus did not return to the note');
+      // The dialog's close event, which puts focus back, is a task of its own after `open` turns false: wait for it
+      // (a check at once saw the body focused while it was still queued).
+      await a.waitForFunction((nid) => {
+        const e = document.activeElement;
+        return e && e.classList.contains('open') && e.closest('li') && e.closest('li').dataset.note === nid;
+      }, id, { timeout: 10000 }).catch(() => {});
+      const focusNow = await a.evaluate((nid) => {
+        const e = document.activeElement;
+        const li = e && e.closest ? e.closest('li') : null;
+        return { ok: e.classList.contains('open') && li !== null && li.dataset.note === nid,
+          at: `${e.tagName}#${e.id}.${[...e.classList].join('.')} in ${li ? li.dataset.note : 'no li'}` };
+      }, id);
+      check(focusNow.ok, `focus did not return to the note ${id}: it is on ${focusNow.at}`);
 
       // Delete, with a confirmation (this test accepts every confirm); a search finds it no more.
       await a.keyboard.press('Enter');

@@ -429,7 +429,17 @@
     if (!tag) notesCache = notes;
     const shown = [...notes].reverse(); // newest first
     const byNote = sharedByNote();
+    // A redraw (an event from the node) must not drop the keyboard focus of someone on a note's button: it goes to
+    // the same button of the note drawn anew.
+    const active = document.activeElement;
+    const li = active && $('notes-list').contains(active) ? active.closest('li[data-note]') : null;
+    const again = li ? `li[data-note="${CSS.escape(li.dataset.note)}"] ${active.tagName.toLowerCase()}`
+      + [...active.classList].map((c) => `.${CSS.escape(c)}`).join('') : null;
     $('notes-list').replaceChildren(...shown.map((n) => noteCard(n, byNote)));
+    if (again) {
+      const b = $('notes-list').querySelector(again);
+      if (b) b.focus();
+    }
     $('notes-count').textContent = `(${notes.length})`;
     fillNoteSelect();
   }
