@@ -330,7 +330,13 @@ public final class Transport implements PeerRpc, AutoCloseable {
           config.maxOutbound() + " dialled connections open"));
       return null;
     }
-    Bootstrap b = new Bootstrap()
+    Bootstrap b = dialling(ch -> initPipeline(ch, false, expectedServer, result, slot));
+    return connect(b, addr, null, slot, result);
+  }
+
+  /** A client bootstrap for this node's dials, whose channels {@code init} sets up. */
+  private Bootstrap dialling(java.util.function.Consumer<Channel> init) {
+    return new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
@@ -338,10 +344,9 @@ public final class Transport implements PeerRpc, AutoCloseable {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            initPipeline(ch, false, expectedServer, result, slot);
+            init.accept(ch);
           }
         });
-    return connect(b, addr, null, slot, result);
   }
 
   /**
@@ -444,20 +449,12 @@ public final class Transport implements PeerRpc, AutoCloseable {
           "not listening, closed, or " + config.maxOutbound() + " dialled connections open"));
       return result;
     }
-    Bootstrap b = new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.handshakeTimeout().toMillis())
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.attr(PeerConnection.DIRECT).set(Boolean.TRUE);
-            SecretHandshake shs = client ? SecretHandshake.client(networkKey, keys, peer.key())
-                : SecretHandshake.server(networkKey, keys, key -> PublicId.ofKey(key).equals(peer) && admitPunch(peer));
-            initPipeline(ch, shs, !client, result, slot);
-          }
-        });
+    Bootstrap b = dialling(ch -> {
+      ch.attr(PeerConnection.DIRECT).set(Boolean.TRUE);
+      SecretHandshake shs = client ? SecretHandshake.client(networkKey, keys, peer.key())
+          : SecretHandshake.server(networkKey, keys, key -> PublicId.ofKey(key).equals(peer) && admitPunch(peer));
+      initPipeline(ch, shs, !client, result, slot);
+    });
     reusePort(b);
     connect(b, addr, new InetSocketAddress(listening.get().getPort()), slot, result);
     return result;

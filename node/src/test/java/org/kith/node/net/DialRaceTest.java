@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.kith.node.MiniCluster;
 import org.kith.protocol.identity.PublicId;
 
 /**
@@ -95,16 +95,6 @@ class DialRaceTest {
     }
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TestNode.AWAIT_LIMIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(10);
-    }
-  }
-
   @Test
   void aDeadAddressFirst_theGoodOneWins_andTheQuietLoserIsClosed() throws Exception {
     DeadAddress dead = new DeadAddress();
@@ -113,14 +103,14 @@ class DialRaceTest {
     TestNode client = node();
     client.transport.maintain(server.id(), List.of(dead.address(), server.address));
 
-    await("connected through the good address",
+    MiniCluster.await("connected through the good address",
         () -> client.transport.connection(server.id()).isPresent());
     PeerConnection c = client.transport.connection(server.id()).orElseThrow();
     assertEquals(server.address.getPort(), c.remoteAddress().getPort());
     assertEquals(1, client.transport.dialAttempts(server.id()), "one race, won: no failure, no backoff");
-    await("the dead address was dialled", () -> dead.accepted.get() == 1);
-    await("the losing dial, which heard nothing, is closed", () -> dead.closedByPeer.get() == 1);
-    await("only the winner holds a dial slot", () -> client.transport.counts().outbound() == 1);
+    MiniCluster.await("the dead address was dialled", () -> dead.accepted.get() == 1);
+    MiniCluster.await("the losing dial, which heard nothing, is closed", () -> dead.closedByPeer.get() == 1);
+    MiniCluster.await("only the winner holds a dial slot", () -> client.transport.counts().outbound() == 1);
     assertEquals(1, client.connected.size());
   }
 
@@ -147,7 +137,7 @@ class DialRaceTest {
     TestNode b = node().listen();
     a.transport.maintain(b.id(), List.of(dead.address(), b.address));
     b.transport.maintain(a.id(), List.of(dead.address(), a.address));
-    await("both ends hold the same one connection", () -> {
+    MiniCluster.await("both ends hold the same one connection", () -> {
       PeerConnection ab = a.transport.connection(b.id()).orElse(null);
       PeerConnection ba = b.transport.connection(a.id()).orElse(null);
       return ab != null && ba != null && ab.channel().localAddress().equals(ba.channel().remoteAddress())
@@ -168,9 +158,9 @@ class DialRaceTest {
       return client.transport.connect(server.address, peer);
     });
     client.transport.maintain(server.id(), List.of(dead.address()));
-    await("connected through the tunnel", () -> client.transport.connection(server.id()).isPresent());
+    MiniCluster.await("connected through the tunnel", () -> client.transport.connection(server.id()).isPresent());
     assertEquals(1, asked.get());
-    await("the dead dial is closed once the tunnel won", () -> dead.closedByPeer.get() == 1);
+    MiniCluster.await("the dead dial is closed once the tunnel won", () -> dead.closedByPeer.get() == 1);
   }
 
   @Test
@@ -183,7 +173,7 @@ class DialRaceTest {
     assertFalse(client.transport.maintains(nobody));
     client.transport.tunnels(peer -> client.transport.connect(server.address, peer));
     client.transport.maintain(server.id(), List.of());
-    await("connected through the tunnel", () -> client.transport.connection(server.id()).isPresent());
+    MiniCluster.await("connected through the tunnel", () -> client.transport.connection(server.id()).isPresent());
   }
 
   @Test
@@ -198,8 +188,8 @@ class DialRaceTest {
           "no room"));
     });
     client.transport.maintain(gone, List.of(nobodyListens()));
-    await("three races", () -> client.transport.dialAttempts(gone) >= 3);
-    await("each race asked the tunnel too", () -> asked.get() >= 3);
+    MiniCluster.await("three races", () -> client.transport.dialAttempts(gone) >= 3);
+    MiniCluster.await("each race asked the tunnel too", () -> asked.get() >= 3);
   }
 
   static InetSocketAddress nobodyListens() throws IOException {
